@@ -1,0 +1,49 @@
+"""digitpred: handwritten digit recognition as a web page, a JSON API and a Python package."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from digitpred.config import DEFAULTS, DEV_SECRET_KEY
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    else:
+        app.config.update(test_config)
+
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not app.testing:
+        app.logger.warning(
+            "SECRET_KEY is the development default: set FLASK_SECRET_KEY or instance/config.py in production."
+        )
+    try:
+        os.makedirs(app.instance_path, exist_ok=True)
+    except OSError:
+        pass  # a read-only install is fine: the instance folder only holds optional config
+
+    from digitpred.errors import register_error_handlers
+    from digitpred.extensions import csrf, ml
+
+    csrf.init_app(app)
+    ml.init_app(app)
+    register_error_handlers(app)
+
+    from digitpred.api import bp as api_bp
+    from digitpred.web import bp as web_bp
+
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
+
+    from digitpred.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,68 @@
+"""Where the image is in a request: a multipart file, a JSON data URL or base64 string, or the raw body."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+from flask import Request
+
+from digitpred.errors import RequestError
+
+FIELD = "image"
+_DATA_URL = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?)(?P<b64>;base64)?,(?P<data>.*)$", re.S)
+
+
+def decode_base64(text: str) -> bytes:
+    """A data URL or bare base64 (standard or URL-safe, padding optional) -> bytes."""
+    text = text.strip()
+    match = _DATA_URL.match(text)
+    if match:
+        if not match.group("b64"):
+            raise RequestError("invalid_base64", "The data URL is not base64-encoded.")
+        media_type = (match.group("type") or "").lower()
+        if media_type and not media_type.startswith("image/"):
+            raise RequestError("unsupported_media_type", f"The data URL holds {media_type}, not an image.", 415)
+        text = match.group("data")
+    text = re.sub(r"\s+", "", text)
+    if not text:
+        raise RequestError("missing_image", "The image string is empty.")
+    text = text.replace("-", "+").replace("_", "/")
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise RequestError("invalid_base64", "The image is not valid base64.") from exc
+
+
+def image_from_request(request: Request) -> bytes:
+    mimetype = request.mimetype or ""
+    if mimetype == "multipart/form-data" or mimetype == "application/x-www-form-urlencoded":
+        file = request.files.get(FIELD)
+        if file is not None:
+            return file.read()
+        if request.form.get(FIELD):
+            return decode_base64(request.form[FIELD])
+        raise RequestError("missing_image", f"Send the image as a file in the form field '{FIELD}'.")
+    if mimetype == "application/json" or mimetype.endswith("+json"):
+        payload = request.get_json(silent=True)
+        if payload is None:
+            raise RequestError("invalid_json", "The request body is not valid JSON.")
+        if not isinstance(payload, dict) or FIELD not in payload:
+            raise RequestError("missing_image", f'Send JSON like {{"{FIELD}": "data:image/png;base64,..."}}.')
+        value = payload[FIELD]
+        if not isinstance(value, str):
+            raise RequestError("invalid_image_field", f"'{FIELD}' must be a string: a data URL or base64.")
+        return decode_base64(value)
+    if mimetype.startswith("image/"):
+        data = request.get_data(cache=False)
+        if not data:
+            raise RequestError("missing_image", "The request body is empty.")
+        return data
+    if not mimetype and not request.content_length:
+        raise RequestError("missing_image", "The request has no image.")
+    raise RequestError(
+        "unsupported_media_type",
+        "Send multipart/form-data with an 'image' file, JSON with an 'image' string, or a body of type image/*.",
+        415,
+    )

@@ -1,0 +1,49 @@
+"""HTTP <-> the serving core. No pixels are touched here."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from digitpred.api import bp
+from digitpred.api.inputs import image_from_request
+from digitpred.extensions import ml
+from digitpred.ml.model import MODEL_NAME
+from digitpred.ml.service import predict as run_prediction
+from digitpred.ml.training.data import VALIDATION_SIZE
+
+
+@bp.post("/predict")
+def predict():
+    data = image_from_request(request)
+    result = run_prediction(data, ml.model(), ml.settings)
+    return jsonify(result.to_dict())
+
+
+@bp.get("/health")
+def health():
+    holder = ml.holder
+    body = {"status": "ok", "model_loaded": holder.ready}
+    if holder.error:
+        body["model_error"] = holder.error
+    return jsonify(body)
+
+
+@bp.get("/model")
+def model_info():
+    meta = ml.state["metadata"]
+    validation = meta.get("validation", {})
+    return jsonify(
+        {
+            "name": meta.get("name", MODEL_NAME),
+            "version": meta.get("version"),
+            "backend": ml.state["backend"],
+            "input_shape": meta.get("input_shape", [28, 28, 1]),
+            "classes": meta.get("classes", list(range(10))),
+            "validation_accuracy": validation.get("accuracy"),
+            "validation_digits": validation.get("digits", VALIDATION_SIZE),
+            "sha256": ml.file_sha256(),
+            "trained_at": meta.get("trained_at"),
+            "training": meta.get("training", {}),
+            "loaded": ml.holder.ready,
+        }
+    )

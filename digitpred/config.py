@@ -1,0 +1,26 @@
+"""Every setting with its default. Overrides come from instance/config.py, then FLASK_* variables."""
+
+from __future__ import annotations
+
+DEV_SECRET_KEY = "dev-only-not-secret"
+
+DEFAULTS: dict = {
+    # Signs sessions and CSRF tokens. The default is for development only and logs a warning.
+    "SECRET_KEY": DEV_SECRET_KEY,
+    # Largest request body in bytes; larger requests get 413.
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # The LiteRT model file (None: the one shipped inside the package). Its .json metadata sits beside it.
+    "MODEL_PATH": None,
+    # "litert" (default, no TensorFlow needed) or "keras" (needs the [train] extra).
+    "MODEL_BACKEND": "litert",
+    # Threads one LiteRT interpreter may use per call.
+    "MODEL_THREADS": 1,
+    # Load the model when the app is created instead of on the first prediction.
+    "PRELOAD_MODEL": False,
+    # Largest decoded image in pixels (width × height), checked on the header before decoding.
+    "MAX_IMAGE_PIXELS": 40_000_000,
+    # Answers below this confidence carry "uncertain": true.
+    "UNCERTAIN_BELOW": 0.6,
+    # Upload form's CSRF token lifetime in seconds (None: as long as the session).
+    "WTF_CSRF_TIME_LIMIT": None,
+}

@@ -1,0 +1,65 @@
+"""Module-level extension instances; the factory calls init_app on each."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Flask, current_app
+from flask_wtf import CSRFProtect
+
+from digitpred.ml.model import Model, ModelHolder, default_model_path, load_model, read_metadata
+from digitpred.ml.service import Settings
+
+csrf = CSRFProtect()
+
+
+class ML:
+    """Ties the serving core to an app: a lazy ModelHolder and settings in app.extensions["digitpred"]."""
+
+    def init_app(self, app: Flask) -> None:
+        path = app.config["MODEL_PATH"] or default_model_path()
+        backend = app.config["MODEL_BACKEND"]
+        threads = int(app.config["MODEL_THREADS"])
+        holder = ModelHolder(lambda: load_model(path, backend, threads))
+        app.extensions["digitpred"] = {
+            "model": holder,
+            "model_path": str(path),
+            "backend": backend,
+            "metadata": read_metadata(path),
+            "settings": Settings(
+                max_pixels=int(app.config["MAX_IMAGE_PIXELS"]),
+                uncertain_below=float(app.config["UNCERTAIN_BELOW"]),
+            ),
+        }
+        if app.config["PRELOAD_MODEL"]:
+            holder.get()
+
+    @property
+    def state(self) -> dict:
+        return current_app.extensions["digitpred"]
+
+    @property
+    def holder(self) -> ModelHolder:
+        return self.state["model"]
+
+    def model(self) -> Model:
+        """The loaded model, loading it on first use (raises ModelNotReady if it cannot be)."""
+        return self.holder.get()
+
+    @property
+    def settings(self) -> Settings:
+        return self.state["settings"]
+
+    def file_sha256(self) -> str | None:
+        """The served file's digest, computed once: it proves which bytes answer, whatever the metadata says."""
+        state = self.state
+        if "sha256" not in state:
+            try:
+                state["sha256"] = hashlib.sha256(Path(state["model_path"]).read_bytes()).hexdigest()
+            except OSError:
+                return None
+        return state["sha256"]
+
+
+ml = ML()

@@ -1,0 +1,42 @@
+"""Typed errors of the serving core. Each knows its HTTP status and a stable snake_case code, so the web
+layer maps them without knowing what went wrong inside."""
+
+from __future__ import annotations
+
+
+class DigitpredError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+    default_message = "Something went wrong."
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidImage(DigitpredError):
+    status = 415
+    code = "invalid_image"
+    default_message = "The file is not an image this service can read (PNG, JPEG, GIF, BMP, WebP or TIFF)."
+
+
+class ImageTooLarge(DigitpredError):
+    status = 413
+    code = "image_too_large"
+    default_message = "The image has too many pixels."
+
+
+class NoDigit(DigitpredError):
+    status = 422
+    code = "no_digit"
+    default_message = "The image holds no digit: it is blank or has no contrast."
+
+
+class ModelNotReady(DigitpredError):
+    status = 503
+    code = "model_not_ready"
+    default_message = "The model is not available right now."

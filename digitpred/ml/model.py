@@ -1,0 +1,132 @@
+"""The model behind one small interface (float32 N×28×28×1 in, N×10 probabilities out), loaded lazily.
+
+Serving runs the LiteRT export; the Keras model is an optional backend that needs TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from digitpred.ml.errors import ModelNotReady
+
+BACKENDS = ("litert", "keras")
+MODEL_NAME = "digitpred-cnn"
+
+
+class Model(Protocol):
+    def __call__(self, batch: np.ndarray) -> np.ndarray: ...
+
+
+def default_model_path() -> Path:
+    """The LiteRT model shipped inside the package (mapped from the repo's top-level models/)."""
+    return Path(str(resources.files("digitpred.models").joinpath(f"{MODEL_NAME}.tflite")))
+
+
+def metadata_path(model_path: str | Path) -> Path:
+    return Path(model_path).with_suffix(".json")
+
+
+def read_metadata(model_path: str | Path) -> dict:
+    path = metadata_path(model_path)
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+class LiteRTModel:
+    """One LiteRT interpreter; an interpreter is not thread-safe, so a lock serialises invocations.
+
+    A call costs well under a millisecond, so a lock loses little and keeps one copy of the weights.
+    """
+
+    def __init__(self, path: str | Path, num_threads: int = 1) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        self._output = self._interpreter.get_output_details()[0]["index"]
+        self._batch = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        batch = np.ascontiguousarray(batch, dtype=np.float32).reshape(-1, 28, 28, 1)
+        with self._lock:
+            if batch.shape[0] != self._batch:
+                self._interpreter.resize_tensor_input(self._input, list(batch.shape))
+                self._interpreter.allocate_tensors()
+                self._batch = batch.shape[0]
+            self._interpreter.set_tensor(self._input, batch)
+            self._interpreter.invoke()
+            return np.array(self._interpreter.get_tensor(self._output))
+
+
+class KerasModel:
+    """The Keras model through TensorFlow; called directly, since model.predict costs far more per call."""
+
+    def __init__(self, path: str | Path) -> None:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras
+
+        self._model = keras.saving.load_model(str(path), compile=False)
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        batch = np.asarray(batch, dtype=np.float32).reshape(-1, 28, 28, 1)
+        return np.asarray(self._model(batch, training=False))
+
+
+def load_model(path: str | Path, backend: str = "litert", num_threads: int = 1) -> Model:
+    path = Path(path)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown model backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    if backend == "keras" and path.suffix == ".tflite":
+        path = path.with_suffix(".keras")
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    return KerasModel(path) if backend == "keras" else LiteRTModel(path, num_threads)
+
+
+class ModelHolder:
+    """Loads the model on first use, exactly once per process however many threads ask at once.
+
+    Like flaskr's get_db(): nothing happens at import or app creation. `ready` is for health checks.
+    """
+
+    def __init__(self, loader: Callable[[], Model]) -> None:
+        self._loader = loader
+        self._model: Model | None = None
+        self._lock = threading.Lock()
+        self.error: str | None = None
+        self.loads = 0
+
+    @property
+    def ready(self) -> bool:
+        return self._model is not None
+
+    def get(self) -> Model:
+        model = self._model
+        if model is not None:
+            return model
+        with self._lock:
+            if self._model is None:
+                try:
+                    self.loads += 1
+                    self._model = self._loader()
+                    self.error = None
+                except Exception as exc:  # any failure to load means "not ready", never a crash
+                    self.error = f"{type(exc).__name__}: {exc}"
+                    raise ModelNotReady(f"The model could not be loaded ({self.error}).") from exc
+            return self._model
+
+    def set(self, model: Model) -> None:
+        """Put a model in place (tests inject a fake one this way)."""
+        with self._lock:
+            self._model = model

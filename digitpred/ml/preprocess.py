@@ -1,0 +1,214 @@
+"""Any decoded image -> the 28×28 picture MNIST taught the model to read.
+
+The MNIST convention: white ink on black, the digit fitted into a 20×20 box keeping its aspect ratio, then
+placed in a 28×28 field so that its centre of mass sits at the centre. Everything before that step exists
+to find the ink: whatever the background's polarity, colour, transparency or lighting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from digitpred.ml.errors import InvalidImage, NoDigit
+
+# Largest side the ink search works at: more pixels only cost time.
+WORK_SIDE = 512
+# Side at which the stroke width is measured and corrected (4× the 20-pixel box).
+STROKE_SIDE = 80
+BOX = 20
+FIELD = 28
+# Stroke width at STROKE_SIDE, as 2·area/perimeter of the ink; MNIST's middle 80% lies in this range.
+STROKE_RANGE = (7.5, 15.0)
+
+
+@dataclass(frozen=True)
+class Options:
+    # Ink must stand this far (0-255) above the background, and this many noise sigmas, to count.
+    min_contrast: float = 24.0
+    min_snr: float = 6.0
+    # A component smaller than this share of the largest one is a speck, unless it lies by the digit.
+    speck_share: float = 0.08
+    # Ink pixels needed, as a share of the work image's area, for anything to count as a digit.
+    min_ink_share: float = 0.0002
+
+
+def to_grey(img: Image.Image) -> np.ndarray:
+    """Luminance as float32 0-255 with transparency composited onto a background that contrasts with the ink."""
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        arr = np.asarray(img, dtype=np.float32)
+        lo, hi = float(arr.min()), float(arr.max())
+        return (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+    if img.mode in ("1", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
+        img = img.convert("RGB")
+    alpha = None
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        alpha = np.asarray(img.getchannel("A"), dtype=np.float32) / 255.0
+        img = img.convert("RGB" if img.mode not in ("LA", "La") else "L")
+    if img.mode not in ("L", "RGB"):
+        try:
+            img = img.convert("RGB")
+        except (ValueError, OSError) as exc:
+            raise InvalidImage(f"Images in mode {img.mode} are not supported.") from exc
+    grey = np.asarray(img.convert("L") if img.mode != "L" else img, dtype=np.float32)
+    if alpha is None or alpha.min() > 0.98:
+        return grey
+    opaque = alpha > 0.5
+    if not opaque.any():
+        return np.zeros_like(grey)
+    # Ink drawn on a transparent canvas: dark ink goes onto white, light ink onto black.
+    background = 255.0 if float(np.average(grey, weights=alpha)) < 128 else 0.0
+    return alpha * grey + (1.0 - alpha) * background
+
+
+def _shrink(img: Image.Image, side: int) -> Image.Image:
+    scale = max(img.size) / side
+    if scale <= 1:
+        return img
+    factor = int(scale)
+    if factor >= 2:
+        img = img.reduce(factor)
+    if max(img.size) > side:
+        ratio = side / max(img.size)
+        img = img.resize((max(1, round(img.width * ratio)), max(1, round(img.height * ratio))), Image.BOX)
+    return img
+
+
+def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
+    """Ink strength in [0, 1] per pixel of the (bounded-size) image; raises NoDigit when there is none."""
+    grey = to_grey(_shrink(img, WORK_SIDE))
+    h, w = grey.shape
+    ring = max(1, min(h, w) // 50)
+    border = np.concatenate([grey[:ring].ravel(), grey[-ring:].ravel(), grey[:, :ring].ravel(), grey[:, -ring:].ravel()])
+    if np.median(border) > 127:
+        grey = 255.0 - grey
+    # Light that changes across the page: a morphological opening wider than any stroke keeps only the
+    # background, which is then subtracted. Done at low resolution, so it costs next to nothing.
+    small_side = 64
+    ratio = small_side / max(h, w)
+    sh, sw = max(1, round(h * ratio)), max(1, round(w * ratio))
+    small = np.asarray(Image.fromarray(grey).resize((sw, sh), Image.BOX))
+    size = max(3, min(sh, sw) // 3)
+    background = ndimage.uniform_filter(ndimage.grey_opening(small, size=(size, size)), size=max(1, size // 2))
+    background = np.asarray(Image.fromarray(background.astype(np.float32)).resize((w, h), Image.BILINEAR))
+    x = grey - background
+    # Noise from the median absolute deviation: the background is most of the picture, so a sparse
+    # sample of it gives the same figures for a fraction of the sorting.
+    step = max(1, int(np.sqrt(x.size / 20_000)))
+    sample = x[::step, ::step].ravel()
+    med = float(np.median(sample))
+    sigma = 1.4826 * float(np.median(np.abs(sample - med)))
+    x -= med
+    # The k-th brightest value, not the brightest: a few hot pixels of noise must not set the scale.
+    k = max(5, int(0.0003 * x.size))
+    bright = x[x > 2.0 * sigma + 1.0]
+    peak = float(np.partition(bright, bright.size - k)[bright.size - k]) if bright.size >= k else 0.0
+    if peak < max(options.min_contrast, options.min_snr * sigma):
+        raise NoDigit()
+    low = max(3.0 * sigma, 0.2 * peak)
+    high = max(low + 1.0, 0.6 * peak)
+    ink = np.clip((x - low) / (high - low), 0.0, 1.0)
+    if np.count_nonzero(ink > 0.5) < max(2, options.min_ink_share * h * w):
+        raise NoDigit()
+    return ink
+
+
+def digit_mask(ink: np.ndarray, options: Options = Options()) -> np.ndarray:
+    """The pixels that belong to the digit: its strokes, without specks far from it."""
+    strong = ink > 0.3
+    labels, n = ndimage.label(strong, structure=np.ones((3, 3)))
+    if n == 0:
+        raise NoDigit()
+    mass = ndimage.sum_labels(ink, labels, index=np.arange(1, n + 1))
+    big = mass >= options.speck_share * mass.max()
+    slices = ndimage.find_objects(labels)
+    ys = [s[0] for s, keep in zip(slices, big) if keep]
+    xs = [s[1] for s, keep in zip(slices, big) if keep]
+    y0, y1 = min(s.start for s in ys), max(s.stop for s in ys)
+    x0, x1 = min(s.start for s in xs), max(s.stop for s in xs)
+    my, mx = (y1 - y0) // 8 + 1, (x1 - x0) // 8 + 1
+    keep = big.copy()
+    for i, sl in enumerate(slices):
+        if not keep[i]:
+            # A small piece inside (or touching) the digit's box is part of it: a dot, a broken stroke.
+            cy, cx = (sl[0].start + sl[0].stop) / 2, (sl[1].start + sl[1].stop) / 2
+            keep[i] = y0 - my <= cy <= y1 + my and x0 - mx <= cx <= x1 + mx
+    mask = np.concatenate([[False], keep])[labels]
+    # Keep the soft anti-aliased rim around the kept strokes.
+    return ndimage.binary_dilation(mask, iterations=2)
+
+
+def _resize(arr: np.ndarray, width: int, height: int) -> np.ndarray:
+    img = Image.fromarray(arr.astype(np.float32), mode="F")
+    shrinking = width < arr.shape[1] or height < arr.shape[0]
+    return np.asarray(img.resize((width, height), Image.BOX if shrinking else Image.BILINEAR))
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """2·area/perimeter of the ink: the width of a long stroke of that area."""
+    mask = ink > 0.5
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    inner = ndimage.binary_erosion(mask)
+    perimeter = max(1, area - int(inner.sum()))
+    return 2.0 * area / perimeter
+
+
+def _disk(radius: int) -> np.ndarray:
+    r = np.arange(-radius, radius + 1)
+    return (r[:, None] ** 2 + r[None, :] ** 2) <= radius * radius + radius
+
+
+def normalise_stroke(crop: np.ndarray) -> np.ndarray:
+    """Bring the stroke width at STROKE_SIDE into MNIST's range: thin pen lines thicken, markers thin."""
+    width = stroke_width(crop)
+    low, high = STROKE_RANGE
+    if 0 < width < low:
+        radius = max(1, round((low - width) / 2))
+        return ndimage.grey_dilation(crop, footprint=_disk(radius))
+    if width > high:
+        radius = max(1, round((width - high) / 2))
+        thinner = ndimage.grey_erosion(crop, footprint=_disk(radius))
+        # Never erode a digit away: keep the thinned one only while most of its shape survives.
+        if (thinner > 0.5).sum() >= 0.35 * (crop > 0.5).sum():
+            return thinner
+    return crop
+
+
+def to_field(crop: np.ndarray) -> np.ndarray:
+    """A cropped ink map -> 28×28 float32 in [0, 1], MNIST-style (20×20 box, centre of mass centred)."""
+    h, w = crop.shape
+    scale = STROKE_SIDE / max(h, w)
+    mid_w, mid_h = max(1, round(w * scale)), max(1, round(h * scale))
+    mid = normalise_stroke(np.clip(_resize(crop, mid_w, mid_h), 0.0, 1.0))
+    box_w, box_h = max(1, round(mid_w * BOX / STROKE_SIDE)), max(1, round(mid_h * BOX / STROKE_SIDE))
+    digit = np.clip(_resize(mid, box_w, box_h), 0.0, 1.0)
+    peak = digit.max()
+    if peak <= 0:
+        raise NoDigit()
+    digit /= peak
+    field = np.zeros((FIELD, FIELD), dtype=np.float32)
+    cy, cx = ndimage.center_of_mass(digit)
+    top = int(round(FIELD / 2 - 0.5 - cy))
+    left = int(round(FIELD / 2 - 0.5 - cx))
+    top = min(max(top, 0), FIELD - box_h)
+    left = min(max(left, 0), FIELD - box_w)
+    field[top : top + box_h, left : left + box_w] = digit
+    return field
+
+
+def preprocess(img: Image.Image, options: Options = Options()) -> np.ndarray:
+    """The one pipeline: decoded image in, 28×28 float32 (white ink on black, 0-1) out."""
+    ink = ink_map(img, options)
+    mask = digit_mask(ink, options)
+    ys, xs = np.nonzero(mask & (ink > 0))
+    if ys.size == 0:
+        raise NoDigit()
+    crop = np.where(mask, ink, 0.0)[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    return to_field(crop)

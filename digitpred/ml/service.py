@@ -1,0 +1,73 @@
+"""predict(): image bytes in, a result out. The one path that the page and the API both call."""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from digitpred.ml.decode import DEFAULT_MAX_PIXELS, decode
+from digitpred.ml.errors import ModelNotReady
+from digitpred.ml.model import Model
+from digitpred.ml.preprocess import Options, preprocess
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    # Below this confidence the answer is flagged as uncertain.
+    uncertain_below: float = 0.6
+    preprocess: Options = Options()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    digit: int
+    confidence: float
+    probabilities: list[float]
+    field: np.ndarray  # the 28×28 float32 image the model saw
+    uncertain: bool
+
+    def input_png(self) -> bytes:
+        buf = io.BytesIO()
+        Image.fromarray(np.round(self.field * 255).astype(np.uint8), mode="L").save(buf, format="PNG")
+        return buf.getvalue()
+
+    def input_data_url(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.input_png()).decode("ascii")
+
+    def to_dict(self) -> dict:
+        return {
+            "digit": self.digit,
+            "confidence": round(self.confidence, 6),
+            "probabilities": [round(p, 6) for p in self.probabilities],
+            "uncertain": self.uncertain,
+            "input": self.input_data_url(),
+        }
+
+
+def classify(model: Model, fields: np.ndarray, settings: Settings = Settings()) -> list[Prediction]:
+    """One forward pass over N×28×28 fields -> one Prediction each."""
+    probs = np.asarray(model(fields[..., None]), dtype=np.float64)
+    if probs.shape != (len(fields), 10) or not np.isfinite(probs).all():
+        raise ModelNotReady("The model gave an answer of the wrong shape.")
+    probs = np.clip(probs, 0.0, None)
+    probs /= probs.sum(axis=1, keepdims=True)
+    results = []
+    for field, p in zip(fields, probs):
+        digit = int(p.argmax())
+        confidence = float(p[digit])
+        results.append(Prediction(digit, confidence, p.tolist(), field, confidence < settings.uncertain_below))
+    return results
+
+
+def prepare(data: bytes, settings: Settings = Settings()) -> np.ndarray:
+    """Bytes -> the 28×28 field, raising InvalidImage, ImageTooLarge or NoDigit."""
+    return preprocess(decode(data, max_pixels=settings.max_pixels), settings.preprocess)
+
+
+def predict(data: bytes, model: Model, settings: Settings = Settings()) -> Prediction:
+    return classify(model, prepare(data, settings)[None], settings)[0]

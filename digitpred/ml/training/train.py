@@ -1,0 +1,142 @@
+"""Train the digit CNN on the MNIST training split, holding out the last 10,000 digits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from digitpred.ml.training.data import VALIDATION_SIZE, load_mnist, split
+
+MODEL_NAME = "digitpred-cnn"
+
+
+def build_model():
+    """A small VGG-style CNN: about 0.3M weights, a little over 1 MB as float32 LiteRT."""
+    import keras
+    from keras import layers
+
+    def block(x, filters):
+        for _ in range(2):
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.Activation("relu")(x)
+        return layers.MaxPooling2D()(x)
+
+    inputs = keras.Input((28, 28, 1), name="image")
+    x = block(inputs, 32)
+    x = block(x, 64)
+    x = layers.Conv2D(128, 3, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dropout(0.3)(x)
+    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name=MODEL_NAME)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def train(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    epochs: int = 15,
+    batch_size: int = 128,
+    seed: int = 1,
+    limit: int | None = None,
+    validation_size: int = VALIDATION_SIZE,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Train, then write <name>.keras, <name>.tflite and <name>.json into out_dir; return the metadata.
+
+    `limit` trains on the first `limit` training digits only (for smoke tests).
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    from digitpred.ml.training.augment import augment
+    from digitpred.ml.training.export import export_litert
+
+    keras.utils.set_random_seed(seed)
+    images, labels = load_mnist(data_dir)
+    (x_train, y_train), (x_val, y_val) = split(images, labels, validation_size)
+    if limit:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    x_train = (x_train.astype(np.float32) / 255.0)[..., None]
+    x_val = (x_val.astype(np.float32) / 255.0)[..., None]
+    log(f"training on {len(x_train)} digits, validating on {len(x_val)} held-out digits")
+
+    train_ds = (
+        tf.data.Dataset.from_tensor_slices((x_train, y_train))
+        .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
+        .batch(batch_size)
+        .map(lambda x, y: (augment(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    val_ds = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(512)
+
+    model = build_model()
+    steps = epochs * int(np.ceil(len(x_train) / batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        1e-3, decay_steps=steps, warmup_target=3e-3, warmup_steps=max(1, steps // 10)
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    started = time.time()
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=2)
+    seconds = time.time() - started
+
+    probs = model.predict(x_val, batch_size=512, verbose=0)
+    val_accuracy = float(np.mean(probs.argmax(axis=1) == y_val))
+    log(f"validation accuracy {val_accuracy:.4%} after {seconds:.0f} s")
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    keras_path = out_dir / f"{MODEL_NAME}.keras"
+    tflite_path = out_dir / f"{MODEL_NAME}.tflite"
+    model.save(keras_path)
+    export_litert(model, tflite_path)
+
+    meta = {
+        "name": MODEL_NAME,
+        "version": dt.datetime.now(dt.timezone.utc).strftime("%Y.%m.%d.%H%M"),
+        "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "input_shape": [28, 28, 1],
+        "classes": list(range(10)),
+        "parameters": int(model.count_params()),
+        "training": {
+            "data": "MNIST training split, first 50,000 digits, with augmentation",
+            "digits": int(len(x_train)),
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "seed": seed,
+            "seconds": round(seconds, 1),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "final_loss": round(float(history.history["loss"][-1]), 5),
+        },
+        "validation": {
+            "data": f"MNIST training split, last {len(x_val):,} digits, never trained on",
+            "digits": int(len(x_val)),
+            "accuracy": round(val_accuracy, 5),
+        },
+        "files": {
+            "tflite": {"name": tflite_path.name, "sha256": sha256(tflite_path)},
+            "keras": {"name": keras_path.name, "sha256": sha256(keras_path)},
+        },
+    }
+    (out_dir / f"{MODEL_NAME}.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
