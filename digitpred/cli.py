@@ -13,10 +13,22 @@ DEFAULT_OUT = "models"
 
 def register_commands(app: Flask) -> None:
     @app.cli.command("train")
-    @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(file_okay=False),
-                  help="Folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz].")
-    @click.option("--out", "out_dir", default=DEFAULT_OUT, show_default=True, type=click.Path(file_okay=False),
-                  help="Where the .keras, .tflite and .json files are written.")
+    @click.option(
+        "--data",
+        "data_dir",
+        default=DEFAULT_DATA,
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help="Folder with train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz].",
+    )
+    @click.option(
+        "--out",
+        "out_dir",
+        default=DEFAULT_OUT,
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help="Where the .keras, .tflite and .json files are written.",
+    )
     @click.option("--epochs", default=15, show_default=True, type=click.IntRange(1))
     @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(1))
     @click.option("--seed", default=1, show_default=True, type=int)
@@ -27,15 +39,21 @@ def register_commands(app: Flask) -> None:
             from digitpred.ml.training.train import train
         except ImportError as exc:
             raise click.ClickException(f"training needs TensorFlow: pip install '.[train]' ({exc})") from exc
-        meta = train(data_dir, out_dir, epochs=epochs, batch_size=batch_size, seed=seed, limit=limit,
-                     log=click.echo)
-        click.echo(f"wrote {Path(out_dir) / meta['name']}.{{keras,tflite,json}}; "
-                   f"validation accuracy {meta['validation']['accuracy']:.2%}")
+        meta = train(data_dir, out_dir, epochs=epochs, batch_size=batch_size, seed=seed, limit=limit, log=click.echo)
+        click.echo(
+            f"wrote {Path(out_dir) / meta['name']}.{{keras,tflite,json}}; "
+            f"validation accuracy {meta['validation']['accuracy']:.2%}"
+        )
 
     @app.cli.command("export")
     @click.argument("keras_path", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False),
-                  help="The .tflite file to write (default: beside the Keras model).")
+    @click.option(
+        "--out",
+        "out_path",
+        default=None,
+        type=click.Path(dir_okay=False),
+        help="The .tflite file to write (default: beside the Keras model).",
+    )
     def export_command(keras_path, out_path):
         """Convert a Keras model to the LiteRT file that serving runs (needs the [train] extra)."""
         try:
@@ -47,3 +65,69 @@ def register_commands(app: Flask) -> None:
         out = Path(out_path) if out_path else Path(keras_path).with_suffix(".tflite")
         export_litert(keras.saving.load_model(keras_path, compile=False), out)
         click.echo(f"wrote {out}")
+
+    @app.cli.command("evaluate")
+    @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+    @click.option(
+        "--report",
+        "report_path",
+        default="reports/evaluation.html",
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="The HTML report to write.",
+    )
+    @click.option(
+        "--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write the figures as JSON."
+    )
+    def evaluate_command(sources, report_path, json_path):
+        """Run labelled images (DIR/<digit>/* or a CSV of path,label) through the API's own path."""
+        import json
+
+        from digitpred.ml.evaluate import evaluate, write_html
+
+        client = app.test_client()
+
+        def predict(data: bytes) -> dict:
+            return client.post("/api/predict", data=data, content_type="image/octet-stream").get_json()
+
+        reports = []
+        for source in sources:
+            report = evaluate(source, predict)
+            reports.append(report)
+            s = report.summary()
+            click.echo(
+                f"{report.name}: {s['accuracy']:.2%} of {s['images']} images, {s['errors']} error answers, "
+                f"{s['ms_per_image'].get('p50', 0)} ms per image (p50)"
+            )
+            click.echo("  per digit: " + "  ".join(f"{d} {acc:.1%}" for d, _, acc in report.per_class()))
+        click.echo(f"report: {write_html(reports, report_path)}")
+        if json_path:
+            Path(json_path).write_text(json.dumps([r.summary() for r in reports], indent=2) + "\n")
+
+    @app.cli.command("make-evalsets")
+    @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(file_okay=False))
+    @click.option("--out", "out_dir", default="eval-data", show_default=True, type=click.Path(file_okay=False))
+    @click.option(
+        "--kind",
+        "kinds",
+        multiple=True,
+        type=click.Choice(["canvas", "photo", "scan"]),
+        help="Which sets (default: all).",
+    )
+    @click.option(
+        "--count",
+        default=2000,
+        show_default=True,
+        type=click.IntRange(1, 10_000),
+        help="Images per set, from the held-out digits.",
+    )
+    @click.option("--seed", default=0, show_default=True, type=int)
+    def make_evalsets_command(data_dir, out_dir, kinds, count, seed):
+        """Write realistic evaluation sets made from held-out digits only (never trained on)."""
+        from digitpred.ml.evalsets import KINDS, generate
+        from digitpred.ml.training.data import validation_digits
+
+        images, labels = validation_digits(data_dir)
+        for i, kind in enumerate(kinds or KINDS):
+            n = generate(kind, images[:count], labels[:count], Path(out_dir) / kind, seed=seed + i)
+            click.echo(f"wrote {n} {kind} images to {Path(out_dir) / kind}")

@@ -57,7 +57,7 @@ def classify(model: Model, fields: np.ndarray, settings: Settings = Settings()) 
     probs = np.clip(probs, 0.0, None)
     probs /= probs.sum(axis=1, keepdims=True)
     results = []
-    for field, p in zip(fields, probs):
+    for field, p in zip(fields, probs, strict=False):
         digit = int(p.argmax())
         confidence = float(p[digit])
         results.append(Prediction(digit, confidence, p.tolist(), field, confidence < settings.uncertain_below))

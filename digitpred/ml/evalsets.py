@@ -1,0 +1,140 @@
+"""Realistic evaluation sets made from held-out MNIST digits only (never trained on): canvas drawings, phone
+photos of paper, and low-resolution scans. Each set is a folder DIR/<digit>/<n>.<ext>."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from digitpred.ml.render import Stroke, draw
+
+KINDS = ("canvas", "photo", "scan")
+
+
+def _encode(img: Image.Image, fmt: str, **kwargs) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kwargs)
+    return buf.getvalue()
+
+
+def canvas(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
+    """What the page sends: a 280×280 PNG, digit small or large, anywhere, thin or thick pen, any colours."""
+    height = rng.uniform(40, 240)
+    width = rng.uniform(2, 40) if rng.random() < 0.8 else rng.uniform(2, 8)
+    width = min(width, height / 3)
+    half_w = height * 0.45 + width
+    half_h = height / 2 + width
+    centre = (rng.uniform(half_w, 280 - half_w), rng.uniform(half_h, 280 - half_h)) if half_w < 140 else (140, 140)
+    style = rng.integers(5)
+    if style == 0:
+        ink, background = (0, 0, 0, 255), (255, 255, 255, 255)
+    elif style == 1:
+        ink, background = (0, 0, 0, 255), (0, 0, 0, 0)
+    elif style == 2:
+        ink, background = (255, 255, 255, 255), (0, 0, 0, 255)
+    elif style == 3:
+        ink, background = tuple(int(v) for v in rng.integers(0, 120, 3)) + (255,), (0, 0, 0, 0)
+    else:
+        ink = tuple(int(v) for v in rng.integers(0, 110, 3)) + (255,)
+        background = tuple(int(v) for v in rng.integers(200, 256, 3)) + (255,)
+    img = draw(digit, Stroke(height, centre, width, ink, background))
+    if rng.random() < 0.15:
+        # A stray dot away from the digit, as a careless tap leaves.
+        from PIL import ImageDraw
+
+        x, y = rng.uniform(5, 275, 2)
+        r = rng.uniform(1, 3)
+        ImageDraw.Draw(img).ellipse([x - r, y - r, x + r, y + r], fill=ink)
+    return _encode(img, "PNG"), "png"
+
+
+def photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
+    """A phone photo of a digit written on paper: uneven light, a shadow, tint, noise, blur, a slight
+    rotation, JPEG, and often stored sideways with an EXIF orientation."""
+    w, h = (int(v) for v in rng.choice([(1200, 1600), (900, 1200), (1536, 2048), (1000, 1000)]))
+    if rng.random() < 0.5:
+        w, h = h, w
+    share = rng.uniform(0.05, 0.6)  # of the frame's area the digit's box covers
+    height = np.sqrt(share * w * h / 0.7)
+    height = min(height, 0.7 * min(w, h))
+    pen = height * rng.uniform(0.04, 0.12)
+    margin = height / 2 + pen
+    centre = (rng.uniform(margin, w - margin), rng.uniform(margin, h - margin))
+    paper = np.array([rng.uniform(200, 250), rng.uniform(195, 245), rng.uniform(180, 240)])
+    ink = rng.uniform(10, 80, 3) * np.array([1, 1, rng.uniform(1, 2.5)])
+    mask = np.asarray(draw(digit, Stroke(height, centre, pen), size=(w, h), supersample=1).convert("L"), np.float32)
+    mask = 1.0 - mask / 255.0
+    img = paper[None, None, :] * (1 - mask[..., None]) + np.clip(ink, 0, 255)[None, None, :] * mask[..., None]
+    # Light falling off across the page, and a soft shadow over part of it.
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = np.cos(angle) * xx / w + np.sin(angle) * yy / h
+    light = 1.0 - rng.uniform(0.1, 0.45) * (ramp - ramp.min()) / max(ramp.max() - ramp.min(), 1e-6)
+    if rng.random() < 0.6:
+        sx = rng.uniform(0, w)
+        edge = 1 / (1 + np.exp(-(xx - sx - 0.3 * (yy - h / 2)) / rng.uniform(10, 60)))
+        light *= 1.0 - rng.uniform(0.2, 0.45) * edge
+    img = img * light[..., None]
+    img += rng.normal(0, rng.uniform(2, 8), img.shape)
+    out = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8), "RGB")
+    out = out.rotate(rng.uniform(-8, 8), resample=Image.BILINEAR, fillcolor=tuple(int(v * 0.8) for v in paper))
+    out = out.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 2.0)))
+    orientation = int(rng.choice([1, 1, 3, 6, 8]))
+    stored = {
+        1: out,
+        3: out.transpose(Image.Transpose.ROTATE_180),
+        6: out.transpose(Image.Transpose.ROTATE_90),
+        8: out.transpose(Image.Transpose.ROTATE_270),
+    }[orientation]
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return _encode(stored, "JPEG", quality=int(rng.integers(70, 95)), exif=exif), "jpg"
+
+
+def scan(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
+    """A low-resolution scan or thumbnail: the digit 8–32 pixels tall, then enlarged (blocky or blurred),
+    sometimes thick-penned, stored as grey, palette, 16-bit or RGBA."""
+    small = int(rng.integers(8, 33))
+    side = small + int(rng.integers(2, 10))
+    pen = small * rng.uniform(0.08, 0.3)
+    img = draw(digit, Stroke(small * 0.9, (side / 2, side / 2), pen), size=(side, side), supersample=4)
+    grey = np.asarray(img.convert("L"), dtype=np.float32)
+    grey = 235 - (235 - grey) * rng.uniform(0.5, 1.0) + rng.normal(0, 4, grey.shape)
+    low = Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8), "L")
+    scale = int(rng.integers(3, 12))
+    big = low.resize((side * scale, side * scale), Image.NEAREST if rng.random() < 0.5 else Image.BICUBIC)
+    if rng.random() < 0.4:
+        big = big.filter(ImageFilter.GaussianBlur(scale * rng.uniform(0.2, 0.6)))
+    mode = rng.integers(4)
+    if mode == 0:
+        return _encode(big, "PNG"), "png"
+    if mode == 1:
+        return _encode(big.convert("P", palette=Image.Palette.ADAPTIVE, colors=16), "PNG"), "png"
+    if mode == 2:
+        wide = Image.fromarray(np.asarray(big, dtype=np.uint16) * 257)
+        return _encode(wide, "PNG"), "png"
+    return _encode(big, "JPEG", quality=int(rng.integers(40, 90))), "jpg"
+
+
+MAKERS: dict[str, Callable[[np.ndarray, np.random.Generator], tuple[bytes, str]]] = {
+    "canvas": canvas,
+    "photo": photo,
+    "scan": scan,
+}
+
+
+def generate(kind: str, images: np.ndarray, labels: np.ndarray, out_dir: str | Path, seed: int = 0) -> int:
+    """Write one image per held-out digit into out_dir/<label>/; returns how many were written."""
+    make = MAKERS[kind]
+    rng = np.random.default_rng(seed)
+    out_dir = Path(out_dir)
+    for i, (digit, label) in enumerate(zip(images, labels, strict=False)):
+        data, ext = make(digit, rng)
+        folder = out_dir / str(int(label))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{i:05d}.{ext}").write_bytes(data)
+    return len(images)

@@ -1,0 +1,190 @@
+"""A labelled set of images through the prediction path -> figures and an HTML report you can look at.
+
+The caller passes `predict`, bytes -> the API's JSON answer (a dict with "digit" and "input", or "error"),
+so that evaluation measures exactly what users get.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+@dataclass
+class Outcome:
+    path: Path
+    label: int
+    digit: int | None  # None: the service answered an error
+    confidence: float
+    seconds: float
+    input: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Report:
+    name: str
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.mean([o.digit == o.label for o in self.outcomes])) if self.outcomes else 0.0
+
+    def confusion(self) -> np.ndarray:
+        """10×11 counts: rows true digit, columns predicted digit, the last column errors."""
+        m = np.zeros((10, 11), dtype=int)
+        for o in self.outcomes:
+            m[o.label, 10 if o.digit is None else o.digit] += 1
+        return m
+
+    def per_class(self) -> list[tuple[int, int, float]]:
+        m = self.confusion()
+        return [(d, int(m[d].sum()), float(m[d, d] / m[d].sum()) if m[d].sum() else 0.0) for d in range(10)]
+
+    def summary(self) -> dict:
+        ms = np.array([o.seconds for o in self.outcomes]) * 1000
+        return {
+            "set": self.name,
+            "images": len(self.outcomes),
+            "accuracy": round(self.accuracy, 5),
+            "errors": sum(o.digit is None for o in self.outcomes),
+            "per_class": {str(d): round(acc, 5) for d, _, acc in self.per_class()},
+            "ms_per_image": {"mean": round(float(ms.mean()), 2), "p50": round(float(np.median(ms)), 2)}
+            if len(ms)
+            else {},
+        }
+
+
+def labelled_images(source: str | Path) -> Iterator[tuple[Path, int]]:
+    """DIR/<digit>/* or a CSV of path,label (paths relative to the CSV's folder)."""
+    source = Path(source)
+    if source.is_file():
+        with source.open(newline="") as f:
+            for row in csv.reader(f):
+                if len(row) < 2 or not row[1].strip().isdigit():
+                    continue  # a header or a blank line
+                yield (source.parent / row[0].strip()), int(row[1])
+        return
+    for digit in range(10):
+        folder = source / str(digit)
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.suffix.lower() in IMAGE_SUFFIXES:
+                    yield path, digit
+
+
+def evaluate(
+    source: str | Path,
+    predict: Callable[[bytes], dict],
+    name: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    report = Report(name or Path(source).name)
+    for i, (path, label) in enumerate(labelled_images(source)):
+        data = path.read_bytes()
+        started = time.perf_counter()
+        answer = predict(data)
+        seconds = time.perf_counter() - started
+        if "error" in answer:
+            report.outcomes.append(Outcome(path, label, None, 0.0, seconds, error=answer["error"]["code"]))
+        else:
+            report.outcomes.append(
+                Outcome(path, label, int(answer["digit"]), float(answer["confidence"]), seconds, answer["input"])
+            )
+        if progress:
+            progress(i + 1)
+    return report
+
+
+def confusion_png(m: np.ndarray, cell: int = 36) -> bytes:
+    """The confusion matrix as a picture: darker cells hold more of the row's images."""
+    rows, cols = m.shape
+    pad = cell
+    img = Image.new("RGB", (pad + cols * cell + 1, pad + rows * cell + 1), "white")
+    d = ImageDraw.Draw(img)
+    for c in range(cols):
+        d.text((pad + c * cell + cell // 2 - 4, pad // 2 - 6), "E" if c == 10 else str(c), fill="black")
+    for r in range(rows):
+        d.text((pad // 2 - 4, pad + r * cell + cell // 2 - 6), str(r), fill="black")
+        total = max(1, m[r].sum())
+        for c in range(cols):
+            share = m[r, c] / total
+            if r == c:
+                colour = (int(255 - 180 * share), int(255 - 60 * share), int(255 - 180 * share))
+            else:
+                colour = (255, int(255 - 255 * min(1, share * 5)), int(255 - 255 * min(1, share * 5)))
+            box = [pad + c * cell, pad + r * cell, pad + (c + 1) * cell, pad + (r + 1) * cell]
+            d.rectangle(box, fill=colour, outline=(200, 200, 200))
+            if m[r, c]:
+                d.text((box[0] + 4, box[1] + cell // 2 - 6), str(m[r, c]), fill="black")
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _thumbnail(path: Path, side: int = 112) -> str:
+    try:
+        img = Image.open(path)
+        img.thumbnail((side, side))
+        if img.mode not in ("RGB", "RGBA", "L"):
+            img = img.convert("RGBA")
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    except Exception:  # a broken file still gets a row in the gallery
+        return ""
+
+
+def write_html(reports: list[Report], path: str | Path, max_mistakes: int = 60) -> Path:
+    parts = [
+        "<!doctype html><meta charset='utf-8'><title>digitpred evaluation</title>",
+        "<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
+        "td,th{padding:.2em .6em;border-bottom:1px solid #ddd;text-align:right}"
+        ".m{display:inline-block;margin:.3em;text-align:center;border:1px solid #ddd;padding:.3em}"
+        ".m img{width:112px;height:112px;object-fit:contain;background:#888;image-rendering:auto}"
+        ".m img.seen{image-rendering:pixelated}</style>",
+        "<h1>digitpred evaluation</h1><table><tr><th>set</th><th>images</th><th>accuracy</th><th>errors</th>"
+        "<th>ms/image (p50)</th></tr>",
+    ]
+    for r in reports:
+        s = r.summary()
+        parts.append(
+            f"<tr><td>{html.escape(r.name)}</td><td>{s['images']}</td><td>{s['accuracy']:.2%}</td>"
+            f"<td>{s['errors']}</td><td>{s.get('ms_per_image', {}).get('p50', '')}</td></tr>"
+        )
+    parts.append("</table>")
+    for r in reports:
+        confusion = base64.b64encode(confusion_png(r.confusion())).decode()
+        parts.append(f"<h2>{html.escape(r.name)}: {r.accuracy:.2%} of {len(r.outcomes)}</h2>")
+        heads = "".join(f"<th>{d}</th>" for d in range(10))
+        parts.append(f"<table><tr><th>digit</th>{heads}</tr><tr><td>accuracy</td>")
+        parts.append("".join(f"<td>{acc:.1%}</td>" for _, _, acc in r.per_class()) + "</tr></table>")
+        parts.append(
+            f"<p>Confusion (rows: true digit; columns: predicted; E: error answer)</p>"
+            f"<img alt='confusion matrix' src='data:image/png;base64,{confusion}'>"
+        )
+        mistakes = [o for o in r.outcomes if o.digit != o.label]
+        shown = f", first {max_mistakes}" if len(mistakes) > max_mistakes else ""
+        parts.append(f"<h3>Mistakes ({len(mistakes)}{shown})</h3>")
+        for o in mistakes[:max_mistakes]:
+            seen = f"<img class='seen' alt='what the model saw' src='{o.input}'>" if o.input else ""
+            verdict = f"read {o.digit} ({o.confidence:.0%})" if o.digit is not None else html.escape(o.error or "")
+            parts.append(
+                f"<div class='m'><img alt='original' src='{_thumbnail(o.path)}'>{seen}"
+                f"<br>true {o.label}, {verdict}<br><small>{html.escape(o.path.name)}</small></div>"
+            )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts))
+    return path

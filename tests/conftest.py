@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitpred import create_app
+from digitpred.ml.render import Stroke, draw
+from digitpred.ml.training.data import read_idx
+
+RESOURCES = Path(__file__).parent / "resources"
+
+
+class FakeModel:
+    """Stands in for the network where its answer is beside the point: always fairly sure it is a 3."""
+
+    def __init__(self) -> None:
+        self.batches: list[np.ndarray] = []
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        self.batches.append(batch)
+        probs = np.full((len(batch), 10), 0.02, dtype=np.float32)
+        probs[:, 3] = 0.82
+        return probs
+
+
+@pytest.fixture
+def config() -> dict:
+    return {"TESTING": True, "SECRET_KEY": "test-secret"}
+
+
+@pytest.fixture
+def real_app(config):
+    """The app with the committed model, loaded lazily as in production."""
+    return create_app(config)
+
+
+@pytest.fixture
+def fake_model() -> FakeModel:
+    return FakeModel()
+
+
+@pytest.fixture
+def app(config, fake_model):
+    app = create_app(config)
+    app.extensions["digitpred"]["model"].set(fake_model)
+    return app
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def real_client(real_app):
+    return real_app.test_client()
+
+
+def resource(name: str) -> bytes:
+    return (RESOURCES / name).read_bytes()
+
+
+@pytest.fixture(scope="session")
+def heldout() -> tuple[np.ndarray, np.ndarray]:
+    """200 held-out MNIST digits (never trained on) shipped with the tests."""
+    return (
+        read_idx(RESOURCES / "heldout-images-idx3-ubyte.gz"),
+        read_idx(RESOURCES / "heldout-labels-idx1-ubyte.gz").astype(int),
+    )
+
+
+def png_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def canvas_png(digit: np.ndarray, **stroke) -> bytes:
+    stroke = {"height": 180, "centre": (140, 140), "width": 16, **stroke}
+    return png_bytes(draw(digit, Stroke(**stroke)))
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', html
+    )
+    assert match, "the page has no CSRF token"
+    return match.group(1)

@@ -1,0 +1,32 @@
+"""A non-editable install must carry the model inside the package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_contains_model_and_assets(tmp_path):
+    pytest.importorskip("setuptools")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), ROOT],
+        check=True,
+    )
+    wheel = next(tmp_path.glob("digitpred-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in (
+        "digitpred/models/digitpred-cnn.tflite",
+        "digitpred/models/digitpred-cnn.json",
+        "digitpred/models/digitpred-cnn.keras",
+        "digitpred/web/templates/web/index.html",
+        "digitpred/web/static/js/app.js",
+        "digitpred/web/static/css/app.css",
+    ):
+        assert name in names, name
+    assert not any(n.startswith("tests/") for n in names)

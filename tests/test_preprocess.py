@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
+
+from digitpred.ml.decode import decode
+from digitpred.ml.errors import ImageTooLarge, InvalidImage, NoDigit
+from digitpred.ml.preprocess import preprocess
+from digitpred.ml.render import Stroke, draw
+from tests.conftest import png_bytes, resource
+
+
+def field_of(data: bytes) -> np.ndarray:
+    return preprocess(decode(data))
+
+
+def assert_mnist_like(field: np.ndarray) -> None:
+    assert field.shape == (28, 28) and field.dtype == np.float32
+    assert field.min() >= 0 and field.max() == pytest.approx(1.0)
+    cy, cx = ndimage.center_of_mass(field)
+    assert abs(cy - 13.5) <= 1.0 and abs(cx - 13.5) <= 1.0
+    ys, xs = np.nonzero(field > 0.05)
+    height, width = ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
+    assert max(height, width) in (20, 21), (height, width)  # the 20-pixel box, plus an anti-aliased rim
+    # White ink on black: the border is background.
+    assert field[0].max() == 0 and field[-1].max() == 0 and field[:, 0].max() == 0 and field[:, -1].max() == 0
+
+
+def test_small_offcentre_digit_on_transparent_canvas_is_centred():
+    img = Image.open(io.BytesIO(resource("small-offcentre-3.png")))
+    assert img.mode == "RGBA" and img.size == (280, 280)
+    alpha = np.asarray(img.getchannel("A"))
+    ys, xs = np.nonzero(alpha)
+    assert ys.max() < 80 and xs.max() < 90  # the digit really is small and in a corner
+    assert_mnist_like(field_of(resource("small-offcentre-3.png")))
+
+
+def test_polarity_does_not_matter(heldout):
+    digit = heldout[0][0]
+    dark_on_light = field_of(png_bytes(draw(digit, Stroke(180, (140, 140), 16))))
+    light_on_dark = field_of(
+        png_bytes(draw(digit, Stroke(180, (140, 140), 16, ink=(255, 255, 255, 255), background=(0, 0, 0, 255))))
+    )
+    on_transparent = field_of(png_bytes(draw(digit, Stroke(180, (140, 140), 16, background=(0, 0, 0, 0)))))
+    white_on_transparent = field_of(
+        png_bytes(draw(digit, Stroke(180, (140, 140), 16, ink=(255, 255, 255, 255), background=(0, 0, 0, 0))))
+    )
+    for other in (light_on_dark, on_transparent, white_on_transparent):
+        assert np.abs(other - dark_on_light).mean() < 0.02
+    assert_mnist_like(dark_on_light)
+
+
+def test_coloured_ink_on_tinted_background(heldout):
+    digit = heldout[0][0]
+    plain = field_of(png_bytes(draw(digit, Stroke(180, (140, 140), 16))))
+    tinted = field_of(
+        png_bytes(draw(digit, Stroke(180, (140, 140), 16, ink=(30, 40, 200, 255), background=(250, 240, 200, 255))))
+    )
+    assert np.abs(tinted - plain).mean() < 0.03
+
+
+def test_exif_orientation_is_applied():
+    img = decode(resource("exif-rotated-7.jpg"))
+    assert img.size == (400, 500)  # stored 500×400 sideways; shown upright
+    raw = Image.open(io.BytesIO(resource("exif-rotated-7.jpg")))
+    assert raw.size == (500, 400)
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "CMYK", "I;16", "I", "LA", "1"])
+def test_image_modes(heldout, mode):
+    base = draw(heldout[0][0], Stroke(180, (140, 140), 16)).convert("RGB")
+    reference = preprocess(base)
+    if mode == "I;16":
+        img = Image.fromarray(np.asarray(base.convert("L"), dtype=np.uint16) * 257)
+    elif mode == "I":
+        img = Image.fromarray(np.asarray(base.convert("L"), dtype=np.int32) * 1000)
+    else:
+        img = base.convert(mode)
+    out = preprocess(img)
+    assert np.abs(out - reference).mean() < (0.05 if mode == "1" else 0.02)
+
+
+def test_thin_and_thick_strokes_look_alike(heldout):
+    digit = heldout[0][0]
+    thin = field_of(png_bytes(draw(digit, Stroke(200, (140, 140), 2))))
+    thick = field_of(png_bytes(draw(digit, Stroke(200, (140, 140), 34))))
+    medium = field_of(png_bytes(draw(digit, Stroke(200, (140, 140), 14))))
+    ink = [(f > 0.5).sum() for f in (thin, medium, thick)]
+    # Stroke width is normalised: the ink area varies far less than the pen width (17×).
+    assert max(ink) / min(ink) < 2.2, ink
+
+
+def test_speck_far_from_digit_is_ignored(heldout):
+    digit = heldout[0][0]
+    img = draw(digit, Stroke(120, (150, 150), 12))
+    clean = preprocess(img)
+    img.paste((0, 0, 0, 255), (10, 10, 14, 14))
+    assert np.abs(preprocess(img) - clean).max() < 1e-6
+
+
+@pytest.mark.parametrize("name", ["blank.png", "grey.jpg"])
+def test_no_digit(name):
+    with pytest.raises(NoDigit):
+        field_of(resource(name))
+
+
+def test_faint_noise_is_no_digit():
+    rng = np.random.default_rng(0)
+    noise = np.clip(200 + rng.normal(0, 2, (280, 280)), 0, 255).astype(np.uint8)
+    with pytest.raises(NoDigit):
+        preprocess(Image.fromarray(noise))
+
+
+@pytest.mark.parametrize("data", [b"", b"hello", resource("truncated.png"), b"GIF89a" + b"\0" * 10])
+def test_invalid_images(data):
+    with pytest.raises(InvalidImage):
+        decode(data)
+
+
+def test_pixel_limit_checked_before_decoding():
+    big = Image.new("L", (3000, 3000), 255)
+    with pytest.raises(ImageTooLarge):
+        decode(png_bytes(big), max_pixels=1_000_000)
+
+
+def test_large_jpeg_is_decoded_at_reduced_size(heldout):
+    photo = draw(heldout[0][0], Stroke(1500, (1500, 2000), 90), size=(3000, 4000), supersample=1).convert("RGB")
+    buf = io.BytesIO()
+    photo.save(buf, format="JPEG", quality=85)
+    img = decode(buf.getvalue())
+    assert max(img.size) < 3000  # JPEG draft mode: libjpeg scaled it while decoding
+    assert_mnist_like(preprocess(img))

@@ -1,0 +1,63 @@
+"""The committed model through the whole pipeline: if preprocessing or the model breaks, these fail loudly."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.conftest import canvas_png, resource
+
+
+def random_strokes(rng: np.random.Generator) -> dict:
+    height = float(rng.uniform(50, 230))
+    width = float(rng.uniform(3, 28))
+    margin = height / 2 + width
+    centre = (float(rng.uniform(margin, 280 - margin)), float(rng.uniform(margin, 280 - margin)))
+    return {"height": height, "width": width, "centre": centre}
+
+
+def test_canvas_renders_of_200_heldout_digits(real_client, heldout):
+    images, labels = heldout
+    rng = np.random.default_rng(7)
+    right = 0
+    for digit, label in zip(images, labels, strict=False):
+        rv = real_client.post("/api/predict", data=canvas_png(digit, **random_strokes(rng)), content_type="image/png")
+        assert rv.status_code == 200, rv.json
+        right += rv.json["digit"] == label
+    assert right / len(labels) >= 0.95, f"{right}/{len(labels)} right"
+
+
+def test_raw_mnist_digits(real_client, heldout):
+    """The 28×28 digits themselves, sent as PNGs, go through the same path."""
+    import io
+
+    from PIL import Image
+
+    images, labels = heldout
+    right = 0
+    for digit, label in zip(images, labels, strict=False):
+        buf = io.BytesIO()
+        Image.fromarray(digit).save(buf, format="PNG")
+        right += real_client.post("/api/predict", data=buf.getvalue(), content_type="image/png").json["digit"] == label
+    assert right / len(labels) >= 0.97, f"{right}/{len(labels)} right"
+
+
+def test_fixtures_are_read_right(real_client):
+    cases = [("canvas-7.png", 7), ("inverted-7.png", 7), ("exif-rotated-7.jpg", 7), ("small-offcentre-3.png", 3)]
+    for name, digit in cases:
+        rv = real_client.post("/api/predict", data=resource(name), content_type="image/png")
+        assert rv.status_code == 200
+        assert rv.json["digit"] == digit, name
+        assert rv.json["confidence"] > 0.9, name
+
+
+def test_rotated_photo_needs_its_exif(real_client):
+    """Without the EXIF turn, the sideways 7 would not read as 7: proof that the orientation is applied."""
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(resource("exif-rotated-7.jpg")))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")  # drops the EXIF orientation
+    rv = real_client.post("/api/predict", data=buf.getvalue(), content_type="image/png")
+    assert rv.json["digit"] != 7 or rv.json["confidence"] < 0.9

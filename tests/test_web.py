@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import io
+
+from tests.conftest import csrf_token, resource
+
+
+def test_page(client):
+    rv = client.get("/")
+    assert rv.status_code == 200
+    html = rv.get_data(as_text=True)
+    assert "<canvas" in html
+    assert 'name="image"' in html and 'enctype="multipart/form-data"' in html
+    assert "csrf_token" in html
+    assert "https://" not in html and "http://" not in html  # every asset is served by the app
+
+
+def test_static_assets_are_served(client):
+    html = client.get("/").get_data(as_text=True)
+    for asset in ("/static/web/js/app.js", "/static/web/css/app.css"):
+        assert asset in html
+        assert client.get(asset).status_code == 200
+
+
+def upload(client, name, token):
+    data = {"image": (io.BytesIO(resource(name)), name)}
+    if token is not None:
+        data["csrf_token"] = token
+    return client.post("/", data=data, content_type="multipart/form-data")
+
+
+def test_upload_form_with_csrf_token_renders_the_answer(real_app):
+    client = real_app.test_client()
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    rv = upload(client, "canvas-7.png", token)
+    assert rv.status_code == 200
+    html = rv.get_data(as_text=True)
+    assert 'data-digit="7"' in html
+    assert "data:image/png;base64," in html
+
+
+def test_upload_form_without_csrf_token_is_refused(client, fake_model):
+    client.get("/")
+    rv = upload(client, "canvas-7.png", None)
+    assert rv.status_code == 400
+    assert fake_model.batches == []
+
+
+def test_upload_form_rejects_other_file_types(client, fake_model):
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    data = {"image": (io.BytesIO(b"text"), "notes.txt"), "csrf_token": token}
+    rv = client.post("/", data=data, content_type="multipart/form-data")
+    assert rv.status_code == 400
+    assert "PNG, JPEG" in rv.get_data(as_text=True)
+    assert fake_model.batches == []
+
+
+def test_upload_form_reports_a_blank_image(client):
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    rv = upload(client, "blank.png", token)
+    assert rv.status_code == 422
+    assert "no digit" in rv.get_data(as_text=True).lower()
