@@ -33,13 +33,29 @@ def register_commands(app: Flask) -> None:
     @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(1))
     @click.option("--seed", default=1, show_default=True, type=int)
     @click.option("--limit", default=None, type=click.IntRange(1), help="Train on the first N digits only.")
-    def train_command(data_dir, out_dir, epochs, batch_size, seed, limit):
+    @click.option(
+        "--validation-size",
+        default=10_000,
+        show_default=True,
+        type=click.IntRange(1),
+        help="How many of the last digits are held out.",
+    )
+    def train_command(data_dir, out_dir, epochs, batch_size, seed, limit, validation_size):
         """Train the CNN (needs the [train] extra), holding out the last 10,000 digits."""
         try:
             from digitpred.ml.training.train import train
         except ImportError as exc:
             raise click.ClickException(f"training needs TensorFlow: pip install '.[train]' ({exc})") from exc
-        meta = train(data_dir, out_dir, epochs=epochs, batch_size=batch_size, seed=seed, limit=limit, log=click.echo)
+        meta = train(
+            data_dir,
+            out_dir,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            limit=limit,
+            validation_size=validation_size,
+            log=click.echo,
+        )
         click.echo(
             f"wrote {Path(out_dir) / meta['name']}.{{keras,tflite,json}}; "
             f"validation accuracy {meta['validation']['accuracy']:.2%}"
@@ -128,6 +144,7 @@ def register_commands(app: Flask) -> None:
         from digitpred.ml.training.data import validation_digits
 
         images, labels = validation_digits(data_dir)
-        for i, kind in enumerate(kinds or KINDS):
-            n = generate(kind, images[:count], labels[:count], Path(out_dir) / kind, seed=seed + i)
+        for kind in kinds or KINDS:
+            # Each kind has its own seed, so a set is the same whichever others are made with it.
+            n = generate(kind, images[:count], labels[:count], Path(out_dir) / kind, seed=seed + KINDS.index(kind))
             click.echo(f"wrote {n} {kind} images to {Path(out_dir) / kind}")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import io
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ def b64(data: bytes) -> str:
 
 
 def test_multipart(client, fake_model):
-    rv = client.post("/api/predict", data={"image": (__import__("io").BytesIO(resource("canvas-7.png")), "7.png")})
+    rv = client.post("/api/predict", data={"image": (io.BytesIO(resource("canvas-7.png")), "7.png")})
     assert rv.status_code == 200, rv.json
     assert_prediction(rv.json)
     assert fake_model.batches[0].shape == (1, 28, 28, 1)
@@ -54,8 +55,6 @@ def test_raw_body(client, content_type):
 
 
 def test_input_is_the_28x28_image_the_model_saw(client, fake_model):
-    import io
-
     from PIL import Image
 
     rv = client.post("/api/predict", data=resource("canvas-7.png"), content_type="image/png")
@@ -73,8 +72,6 @@ def test_uncertain_flag(config, fake_model):
 
 
 def multipart(name: str, field: str = "image"):
-    import io
-
     return {"data": {field: (io.BytesIO(resource(name)), name)}, "content_type": "multipart/form-data"}
 
 
@@ -82,6 +79,7 @@ ERRORS = [
     # (request kwargs, status, code)
     (multipart("canvas-7.png", field="picture"), 400, "missing_image"),
     ({"data": {"other": "x"}, "content_type": "multipart/form-data"}, 400, "missing_image"),
+    ({"data": {"image": (io.BytesIO(b""), "empty.png")}, "content_type": "multipart/form-data"}, 400, "missing_image"),
     ({"json": {"picture": "abc"}}, 400, "missing_image"),
     ({"json": ["not", "an", "object"]}, 400, "missing_image"),
     ({"json": {"image": 42}}, 400, "invalid_image_field"),

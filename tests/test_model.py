@@ -72,7 +72,7 @@ def test_failed_load_is_not_ready_and_can_retry():
     holder = ModelHolder(loader)
     with pytest.raises(ModelNotReady):
         holder.get()
-    assert not holder.ready and "disk on fire" in holder.error
+    assert not holder.ready and holder.error == "OSError"
     assert holder.get() == "model" and holder.ready
 
 
@@ -102,4 +102,4 @@ def test_unknown_backend(config):
 
     rv = app.test_client().post("/api/predict", data=resource("canvas-7.png"), content_type="image/png")
     assert rv.status_code == 503
-    assert "onnx" in rv.json["error"]["message"]
+    assert "/" not in rv.json["error"]["message"]  # no server paths in what clients see

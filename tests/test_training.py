@@ -49,7 +49,19 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
     pytest.importorskip("tensorflow", reason="training needs the [train] extra")
     out = tmp_path / "out"
     result = runner.invoke(
-        args=["train", "--data", str(mnist_dir), "--out", str(out), "--epochs", "1", "--batch-size", "32"],
+        args=[
+            "train",
+            "--data",
+            str(mnist_dir),
+            "--out",
+            str(out),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "32",
+            "--validation-size",
+            "50",
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from tests.conftest import csrf_token, resource
 
@@ -35,7 +36,7 @@ def test_upload_form_with_csrf_token_renders_the_answer(real_app):
     rv = upload(client, "canvas-7.png", token)
     assert rv.status_code == 200
     html = rv.get_data(as_text=True)
-    assert 'data-digit="7"' in html
+    assert re.search(r'id="result-digit"[^>]*>\s*7\s*<', html), "the page does not show the digit 7"
     assert "data:image/png;base64," in html
 
 

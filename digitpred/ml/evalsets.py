@@ -26,9 +26,12 @@ def canvas(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
     height = rng.uniform(40, 240)
     width = rng.uniform(2, 40) if rng.random() < 0.8 else rng.uniform(2, 8)
     width = min(width, height / 3)
-    half_w = height * 0.45 + width
-    half_h = height / 2 + width
-    centre = (rng.uniform(half_w, 280 - half_w), rng.uniform(half_h, 280 - half_h)) if half_w < 140 else (140, 140)
+    # The strokes reach half a pen width past the skeleton; keep the whole digit on the canvas.
+    half_w, half_h = height * 0.45 + width / 2 + 2, height / 2 + width / 2 + 2
+    centre = (
+        rng.uniform(half_w, 280 - half_w) if half_w < 140 else 140.0,
+        rng.uniform(half_h, 280 - half_h) if half_h < 140 else 140.0,
+    )
     style = rng.integers(5)
     if style == 0:
         ink, background = (0, 0, 0, 255), (255, 255, 255, 255)
@@ -76,7 +79,7 @@ def photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
     light = 1.0 - rng.uniform(0.1, 0.45) * (ramp - ramp.min()) / max(ramp.max() - ramp.min(), 1e-6)
     if rng.random() < 0.6:
         sx = rng.uniform(0, w)
-        edge = 1 / (1 + np.exp(-(xx - sx - 0.3 * (yy - h / 2)) / rng.uniform(10, 60)))
+        edge = 0.5 * (1 + np.tanh((xx - sx - 0.3 * (yy - h / 2)) / (2 * rng.uniform(10, 60))))
         light *= 1.0 - rng.uniform(0.2, 0.45) * edge
     img = img * light[..., None]
     img += rng.normal(0, rng.uniform(2, 8), img.shape)

@@ -6,6 +6,7 @@ Serving runs the LiteRT export; the Keras model is an optional backend that need
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -17,6 +18,8 @@ import numpy as np
 
 from digitpred.ml.errors import ModelNotReady
 
+log = logging.getLogger(__name__)
+
 BACKENDS = ("litert", "keras")
 MODEL_NAME = "digitpred-cnn"
 
@@ -26,8 +29,14 @@ class Model(Protocol):
 
 
 def default_model_path() -> Path:
-    """The LiteRT model shipped inside the package (mapped from the repo's top-level models/)."""
-    return Path(str(resources.files("digitpred.models").joinpath(f"{MODEL_NAME}.tflite")))
+    """The LiteRT model shipped inside the package (the wheel maps the repo's top-level models/ there).
+
+    A plain checkout on sys.path, not installed, has no digitpred.models: then the repo's own folder.
+    """
+    try:
+        return Path(str(resources.files("digitpred.models").joinpath(f"{MODEL_NAME}.tflite")))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / "models" / f"{MODEL_NAME}.tflite"
 
 
 def metadata_path(model_path: str | Path) -> Path:
@@ -122,8 +131,10 @@ class ModelHolder:
                     self._model = self._loader()
                     self.error = None
                 except Exception as exc:  # any failure to load means "not ready", never a crash
-                    self.error = f"{type(exc).__name__}: {exc}"
-                    raise ModelNotReady(f"The model could not be loaded ({self.error}).") from exc
+                    # The detail (paths included) goes to the operator's log, not to the client.
+                    self.error = type(exc).__name__
+                    log.error("model could not be loaded: %s: %s", type(exc).__name__, exc)
+                    raise ModelNotReady("The model could not be loaded; try again later.") from exc
             return self._model
 
     def set(self, model: Model) -> None:

@@ -79,6 +79,24 @@ def _shrink(img: Image.Image, side: int) -> Image.Image:
     return img
 
 
+def _noise(x: np.ndarray, step: int) -> float:
+    """Noise sigma from neighbouring pixels' differences: ink edges are few, so their median is the noise's."""
+    diffs = np.abs(np.diff(x[::step], axis=1)).ravel()
+    return 1.4826 * float(np.median(diffs)) / np.sqrt(2) if diffs.size else 0.0
+
+
+def _uneven_background(grey: np.ndarray) -> np.ndarray:
+    """Light that changes across the page: a morphological opening wider than a stroke keeps only the
+    background. Done at low resolution, so it costs next to nothing."""
+    h, w = grey.shape
+    ratio = 64 / max(h, w)
+    sh, sw = max(1, round(h * ratio)), max(1, round(w * ratio))
+    small = np.asarray(Image.fromarray(grey).resize((sw, sh), Image.BOX))
+    size = max(3, min(sh, sw) // 3)
+    background = ndimage.uniform_filter(ndimage.grey_opening(small, size=(size, size)), size=max(1, size // 2))
+    return np.asarray(Image.fromarray(background.astype(np.float32)).resize((w, h), Image.BILINEAR))
+
+
 def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
     """Ink strength in [0, 1] per pixel of the (bounded-size) image; raises NoDigit when there is none."""
     grey = to_grey(_shrink(img, WORK_SIDE))
@@ -89,24 +107,31 @@ def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
     )
     if np.median(border) > 127:
         grey = 255.0 - grey
-    # Light that changes across the page: a morphological opening wider than any stroke keeps only the
-    # background, which is then subtracted. Done at low resolution, so it costs next to nothing.
-    small_side = 64
-    ratio = small_side / max(h, w)
-    sh, sw = max(1, round(h * ratio)), max(1, round(w * ratio))
-    small = np.asarray(Image.fromarray(grey).resize((sw, sh), Image.BOX))
-    size = max(3, min(sh, sw) // 3)
-    background = ndimage.uniform_filter(ndimage.grey_opening(small, size=(size, size)), size=max(1, size // 2))
-    background = np.asarray(Image.fromarray(background.astype(np.float32)).resize((w, h), Image.BILINEAR))
-    x = grey - background
-    # The opening lies below the picture, so the background sits just above zero; a low percentile of a
-    # sparse sample finds its level even when a thick digit covers half the picture.
-    step = max(1, int(np.sqrt(x.size / 20_000)))
-    level = float(np.percentile(x[::step, ::step], 30))
-    # Noise from neighbouring pixels' differences: ink edges are few, so their median is the noise's.
-    diffs = np.abs(np.diff(x[::step], axis=1)).ravel()
-    sigma = 1.4826 * float(np.median(diffs)) / np.sqrt(2) if diffs.size else 0.0
-    x -= level
+        border = 255.0 - border
+    step = max(1, int(np.sqrt(grey.size / 20_000)))
+    sample = grey[::step, ::step]
+    # The border is mostly background, and ink that reaches it is its bright tail. The light is uneven when
+    # the lower part of the border's values spreads, or when the eight half-sides differ.
+    q10, q50 = np.percentile(border, [10, 50])
+    contrast = float(np.percentile(sample, 99.9)) - q50
+    halves = [
+        part
+        for side in (grey[:ring], grey[-ring:], grey[:, :ring].T, grey[:, -ring:].T)
+        for part in np.array_split(side, 2, axis=1)
+    ]
+    levels = [float(np.percentile(part, 30)) for part in halves if part.size]
+    if max(q50 - q10, max(levels) - min(levels)) > max(5.0, 0.06 * contrast, 4.0 * _noise(grey, step)):
+        # Shadows and light falloff reach the border, so the background is never brighter there than
+        # the brightest stretch of border: capping it keeps thick strokes from being taken for background.
+        x = grey - np.minimum(_uneven_background(grey), max(levels))
+        # The opening lies below the picture, so the background sits just above zero; a low percentile
+        # finds its level even when a thick digit covers half the picture.
+        x -= float(np.percentile(x[::step, ::step], 30))
+    else:
+        # An even background (a canvas, a scan): its level is the border's. No local estimate here, since
+        # one would hollow out strokes as wide as its window.
+        x = grey - q50
+    sigma = _noise(x, step)
     # The k-th brightest value, not the brightest: a few hot pixels of noise must not set the scale.
     k = max(5, int(0.0003 * x.size))
     bright = x[x > 2.0 * sigma + 1.0]
@@ -176,10 +201,10 @@ def normalise_stroke(crop: np.ndarray) -> np.ndarray:
         radius = max(1, round((low - width) / 2))
         return ndimage.grey_dilation(crop, footprint=_disk(radius))
     if width > high:
-        radius = max(1, round((width - high) / 2))
+        # A gentle erosion at most: a marker's blob of a digit breaks into pieces under a deep one.
+        radius = min(2, max(1, round((width - high) / 2)))
         thinner = ndimage.grey_erosion(crop, footprint=_disk(radius))
-        # Never erode a digit away: keep the thinned one only while most of its shape survives.
-        if (thinner > 0.5).sum() >= 0.35 * (crop > 0.5).sum():
+        if (thinner > 0.5).sum() >= 0.6 * (crop > 0.5).sum():
             return thinner
     return crop
 

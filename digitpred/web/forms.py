@@ -1,0 +1,18 @@
+"""The upload form: works without JavaScript, protected by a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+
+EXTENSIONS = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
+
+
+class UploadForm(FlaskForm):
+    image = FileField(
+        "Photo or scan of a digit",
+        validators=[
+            FileRequired("Choose an image file."),
+            FileAllowed(EXTENSIONS, "Choose a PNG, JPEG, GIF, BMP or WebP image."),
+        ],
+    )

@@ -1,0 +1,28 @@
+"""Page views. The upload form posts here when JavaScript is off; the server renders the answer."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from digitpred.extensions import ml
+from digitpred.ml.errors import DigitpredError
+from digitpred.ml.service import predict as run_prediction
+from digitpred.web import bp
+from digitpred.web.forms import UploadForm
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    form = UploadForm()
+    result = error = None
+    status = 200
+    if form.is_submitted():
+        if form.validate():
+            try:
+                result = run_prediction(form.image.data.read(), ml.model(), ml.settings).to_dict()
+            except DigitpredError as exc:
+                error, status = exc.message, exc.status
+        else:
+            error = " ".join(msg for messages in form.errors.values() for msg in messages)
+            status = 400
+    return render_template("web/index.html", form=form, result=result, error=error), status
