@@ -42,7 +42,10 @@ def image_from_request(request: Request) -> bytes:
     if mimetype == "multipart/form-data" or mimetype == "application/x-www-form-urlencoded":
         file = request.files.get(FIELD)
         if file is not None:
-            return file.read()
+            data = file.read()
+            if not data:
+                raise RequestError("missing_image", f"The file in the form field '{FIELD}' is empty.")
+            return data
         if request.form.get(FIELD):
             return decode_base64(request.form[FIELD])
         raise RequestError("missing_image", f"Send the image as a file in the form field '{FIELD}'.")
