@@ -95,7 +95,8 @@ def register_commands(app: Flask) -> None:
     @click.option(
         "--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write the figures as JSON."
     )
-    def evaluate_command(sources, report_path, json_path):
+    @click.option("--record", is_flag=True, help="Write the figures into the served model's metadata (its model card).")
+    def evaluate_command(sources, report_path, json_path, record):
         """Run labelled images (DIR/<digit>/* or a CSV of path,label) through the API's own path."""
         import json
 
@@ -119,6 +120,14 @@ def register_commands(app: Flask) -> None:
         click.echo(f"report: {write_html(reports, report_path)}")
         if json_path:
             Path(json_path).write_text(json.dumps([r.summary() for r in reports], indent=2) + "\n")
+        if record:
+            from digitpred.ml.model import metadata_path
+
+            path = metadata_path(app.extensions["digitpred"]["model_path"])
+            meta = json.loads(path.read_text()) if path.is_file() else {}
+            meta.setdefault("evaluations", {}).update({r.name: r.summary() for r in reports})
+            path.write_text(json.dumps(meta, indent=2) + "\n")
+            click.echo(f"recorded in {path}")
 
     @app.cli.command("make-evalsets")
     @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(file_okay=False))

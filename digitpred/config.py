@@ -19,6 +19,8 @@ DEFAULTS: dict = {
     "PRELOAD_MODEL": False,
     # Largest decoded image in pixels (width × height), checked on the header before decoding.
     "MAX_IMAGE_PIXELS": 40_000_000,
+    # Most images one POST /api/predict/batch may carry.
+    "MAX_BATCH": 64,
     # Answers below this confidence carry "uncertain": true.
     "UNCERTAIN_BELOW": 0.6,
     # Upload form's CSRF token lifetime in seconds (None: as long as the session).

@@ -61,3 +61,21 @@ def test_upload_form_reports_a_blank_image(client):
     rv = upload(client, "blank.png", token)
     assert rv.status_code == 422
     assert "no digit" in rv.get_data(as_text=True).lower()
+
+
+def test_model_card(client, app):
+    meta = app.extensions["digitpred"]["metadata"]
+    html = client.get("/model").get_data(as_text=True)
+    assert f"{meta['validation']['accuracy'] * 100:.2f}%" in html
+    assert app.extensions["digitpred"]["model_path"] and client.get("/model").status_code == 200
+    for name, figures in meta.get("evaluations", {}).items():
+        assert name in html and f"{figures['accuracy'] * 100:.2f}%" in html
+
+
+def test_model_card_without_metadata(config, tmp_path):
+    from digitpred import create_app
+
+    app = create_app({**config, "MODEL_PATH": str(tmp_path / "x.tflite")})
+    rv = app.test_client().get("/model")
+    assert rv.status_code == 200
+    assert "no metadata" in rv.get_data(as_text=True)

@@ -11,6 +11,7 @@ from flask import Request
 from digitpred.errors import RequestError
 
 FIELD = "image"
+BATCH_FIELD = "images"
 _DATA_URL = re.compile(
     r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?)(?P<b64>;base64)?,(?P<data>.*)$", re.S
 )
@@ -35,6 +36,48 @@ def decode_base64(text: str) -> bytes:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise RequestError("invalid_base64", "The image is not valid base64.") from exc
+
+
+def images_from_request(request: Request, limit: int) -> list[bytes | RequestError]:
+    """A batch: multipart files in the field 'images', or JSON {"images": [data URL or base64, ...]}.
+
+    A bad item is returned as its error, in its place, so that the others are still answered.
+    """
+    mimetype = request.mimetype or ""
+    if mimetype == "multipart/form-data":
+        values: list = request.files.getlist(BATCH_FIELD)
+    elif mimetype == "application/json" or mimetype.endswith("+json"):
+        payload = request.get_json(silent=True)
+        if payload is None:
+            raise RequestError("invalid_json", "The request body is not valid JSON.")
+        values = payload.get(BATCH_FIELD) if isinstance(payload, dict) else None
+        if not isinstance(values, list):
+            raise RequestError("missing_image", f'Send JSON like {{"{BATCH_FIELD}": ["data:image/png;base64,..."]}}.')
+    else:
+        raise RequestError(
+            "unsupported_media_type",
+            f"Send multipart/form-data with '{BATCH_FIELD}' files, or JSON with an '{BATCH_FIELD}' list.",
+            415,
+        )
+    if not values:
+        raise RequestError("missing_image", f"The batch holds no images (field '{BATCH_FIELD}').")
+    if len(values) > limit:
+        raise RequestError("batch_too_large", f"A batch holds at most {limit} images; this one has {len(values)}.", 413)
+    items: list[bytes | RequestError] = []
+    for value in values:
+        try:
+            if isinstance(value, str):
+                items.append(decode_base64(value))
+            elif hasattr(value, "read"):
+                data = value.read()
+                if not data:
+                    raise RequestError("missing_image", "This file is empty.")
+                items.append(data)
+            else:
+                raise RequestError("invalid_image_field", "Each image must be a string: a data URL or base64.")
+        except RequestError as exc:
+            items.append(exc)
+    return items
 
 
 def image_from_request(request: Request) -> bytes:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from digitpred.api import bp
-from digitpred.api.inputs import image_from_request
+from digitpred.api.inputs import image_from_request, images_from_request
+from digitpred.errors import RequestError
 from digitpred.extensions import ml
+from digitpred.ml.errors import DigitpredError
 from digitpred.ml.model import MODEL_NAME
 from digitpred.ml.service import predict as run_prediction
+from digitpred.ml.service import predict_batch as run_batch
 from digitpred.ml.training.data import VALIDATION_SIZE
 
 
@@ -17,6 +20,21 @@ def predict():
     data = image_from_request(request)
     result = run_prediction(data, ml.model(), ml.settings)
     return jsonify(result.to_dict())
+
+
+@bp.post("/predict/batch")
+def predict_batch():
+    items = images_from_request(request, int(current_app.config["MAX_BATCH"]))
+    images = [item for item in items if isinstance(item, bytes)]
+    answers = iter(run_batch(images, ml.model(), ml.settings) if images else [])
+    results = []
+    for item in items:
+        answer = next(answers) if isinstance(item, bytes) else item
+        if isinstance(answer, (DigitpredError, RequestError)):
+            results.append({"error": {"code": answer.code, "message": answer.message}})
+        else:
+            results.append(answer.to_dict())
+    return jsonify({"results": results})
 
 
 @bp.get("/health")
@@ -44,6 +62,7 @@ def model_info():
             "sha256": ml.file_sha256(),
             "trained_at": meta.get("trained_at"),
             "training": meta.get("training", {}),
+            "evaluations": meta.get("evaluations", {}),
             "loaded": ml.holder.ready,
         }
     )

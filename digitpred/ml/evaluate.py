@@ -60,6 +60,7 @@ class Report:
             "accuracy": round(self.accuracy, 5),
             "errors": sum(o.digit is None for o in self.outcomes),
             "per_class": {str(d): round(acc, 5) for d, _, acc in self.per_class()},
+            "confusion": self.confusion().tolist(),
             "ms_per_image": {"mean": round(float(ms.mean()), 2), "p50": round(float(np.median(ms)), 2)}
             if len(ms)
             else {},

@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image
 
 from digitpred.ml.decode import DEFAULT_MAX_PIXELS, decode
-from digitpred.ml.errors import ModelNotReady
+from digitpred.ml.errors import DigitpredError, ImageTooLarge, InvalidImage, ModelNotReady, NoDigit
 from digitpred.ml.model import Model
 from digitpred.ml.preprocess import Options, preprocess
 
@@ -71,3 +71,18 @@ def prepare(data: bytes, settings: Settings = Settings()) -> np.ndarray:
 
 def predict(data: bytes, model: Model, settings: Settings = Settings()) -> Prediction:
     return classify(model, prepare(data, settings)[None], settings)[0]
+
+
+def predict_batch(
+    items: list[bytes], model: Model, settings: Settings = Settings()
+) -> list[Prediction | DigitpredError]:
+    """Each image's prediction or its own typed error, in order; one forward pass for all that decode."""
+    prepared: list[np.ndarray | DigitpredError] = []
+    for data in items:
+        try:
+            prepared.append(prepare(data, settings))
+        except (InvalidImage, ImageTooLarge, NoDigit) as exc:
+            prepared.append(exc)
+    fields = [p for p in prepared if isinstance(p, np.ndarray)]
+    predictions = iter(classify(model, np.stack(fields), settings) if fields else [])
+    return [next(predictions) if isinstance(p, np.ndarray) else p for p in prepared]

@@ -26,3 +26,10 @@ def index():
             error = " ".join(msg for messages in form.errors.values() for msg in messages)
             status = 400
     return render_template("web/index.html", form=form, result=result, error=error), status
+
+
+@bp.get("/model")
+def model_card():
+    """The model's figures: held-out accuracy, each realistic set's accuracy and confusion, its training."""
+    state = ml.state
+    return render_template("web/model.html", meta=state["metadata"], sha256=ml.file_sha256(), backend=state["backend"])

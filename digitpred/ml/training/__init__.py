@@ -1,1 +1,1 @@
-"""Training with TensorFlow/Keras. Imported only by the `train` and `export` commands, never by serving."""
+"""Training. TensorFlow is imported only by train.py, augment.py and export.py, never by serving."""
