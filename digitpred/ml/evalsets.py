@@ -55,12 +55,14 @@ def canvas(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
     return _encode(img, "PNG"), "png"
 
 
-def photo(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
+def photo(digit: np.ndarray, rng: np.random.Generator, size: tuple[int, int] | None = None) -> tuple[bytes, str]:
     """A phone photo of a digit written on paper: uneven light, a shadow, tint, noise, blur, a slight
     rotation, JPEG, and often stored sideways with an EXIF orientation."""
     w, h = (int(v) for v in rng.choice([(1200, 1600), (900, 1200), (1536, 2048), (1000, 1000)]))
     if rng.random() < 0.5:
         w, h = h, w
+    if size:
+        w, h = size
     share = rng.uniform(0.05, 0.6)  # of the frame's area the digit's box covers
     height = np.sqrt(share * w * h / 0.7)
     height = min(height, 0.7 * min(w, h))

@@ -81,8 +81,16 @@ class LiteRTModel:
 class KerasModel:
     """The Keras model through TensorFlow; called directly, since model.predict costs far more per call."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, num_threads: int = 1) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow as tf
+
+        # Several workers on one machine must not each start a thread per core.
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(num_threads)
+            tf.config.threading.set_inter_op_parallelism_threads(num_threads)
+        except RuntimeError:
+            pass  # TensorFlow was already initialised in this process; its thread pools stay as they are
         import keras
 
         self._model = keras.saving.load_model(str(path), compile=False)
@@ -100,7 +108,10 @@ def load_model(path: str | Path, backend: str = "litert", num_threads: int = 1) 
         path = path.with_suffix(".keras")
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
-    return KerasModel(path) if backend == "keras" else LiteRTModel(path, num_threads)
+    model: Model = KerasModel(path, num_threads) if backend == "keras" else LiteRTModel(path, num_threads)
+    # Warm up: the first call allocates tensors (and traces, under Keras), so no request pays for it.
+    model(np.zeros((1, 28, 28, 1), dtype=np.float32))
+    return model
 
 
 class ModelHolder:
