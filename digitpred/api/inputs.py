@@ -80,7 +80,8 @@ def images_from_request(request: Request, limit: int) -> list[bytes | RequestErr
     return items
 
 
-def image_from_request(request: Request) -> bytes:
+def image_from_request(request: Request) -> tuple[bytes, str | None]:
+    """The image and, where the body carries one, the `mode` (form field or JSON key)."""
     mimetype = request.mimetype or ""
     if mimetype == "multipart/form-data" or mimetype == "application/x-www-form-urlencoded":
         file = request.files.get(FIELD)
@@ -88,9 +89,9 @@ def image_from_request(request: Request) -> bytes:
             data = file.read()
             if not data:
                 raise RequestError("missing_image", f"The file in the form field '{FIELD}' is empty.")
-            return data
+            return data, request.form.get("mode")
         if request.form.get(FIELD):
-            return decode_base64(request.form[FIELD])
+            return decode_base64(request.form[FIELD]), request.form.get("mode")
         raise RequestError("missing_image", f"Send the image as a file in the form field '{FIELD}'.")
     if mimetype == "application/json" or mimetype.endswith("+json"):
         payload = request.get_json(silent=True)
@@ -101,12 +102,15 @@ def image_from_request(request: Request) -> bytes:
         value = payload[FIELD]
         if not isinstance(value, str):
             raise RequestError("invalid_image_field", f"'{FIELD}' must be a string: a data URL or base64.")
-        return decode_base64(value)
+        mode = payload.get("mode")
+        if mode is not None and not isinstance(mode, str):
+            raise RequestError("invalid_mode", "'mode' must be a string: digit or number.")
+        return decode_base64(value), mode
     if mimetype.startswith("image/"):
         data = request.get_data(cache=False)
         if not data:
             raise RequestError("missing_image", "The request body is empty.")
-        return data
+        return data, None
     if not mimetype and not request.content_length:
         raise RequestError("missing_image", "The request has no image.")
     raise RequestError(

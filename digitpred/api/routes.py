@@ -12,14 +12,21 @@ from digitpred.ml.errors import DigitpredError
 from digitpred.ml.model import MODEL_NAME
 from digitpred.ml.service import predict as run_prediction
 from digitpred.ml.service import predict_batch as run_batch
+from digitpred.ml.service import predict_number as run_number
 from digitpred.ml.training.data import VALIDATION_SIZE
+
+MODES = ("digit", "number")
 
 
 @bp.post("/predict")
 def predict():
-    data = image_from_request(request)
-    result = run_prediction(data, ml.model(), ml.settings)
-    return jsonify(result.to_dict())
+    data, mode = image_from_request(request)
+    mode = mode or request.args.get("mode") or "digit"
+    if mode not in MODES:
+        raise RequestError("invalid_mode", f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+    if mode == "number":
+        return jsonify(run_number(data, ml.model(), ml.settings).to_dict())
+    return jsonify(run_prediction(data, ml.model(), ml.settings).to_dict())
 
 
 @bp.post("/predict/batch")

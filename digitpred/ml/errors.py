@@ -40,3 +40,9 @@ class ModelNotReady(DigitpredError):
     status = 503
     code = "model_not_ready"
     default_message = "The model is not available right now."
+
+
+class TooManyDigits(DigitpredError):
+    status = 422
+    code = "too_many_digits"
+    default_message = "The image holds more digits than are read at once."

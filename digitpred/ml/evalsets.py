@@ -143,3 +143,55 @@ def generate(kind: str, images: np.ndarray, labels: np.ndarray, out_dir: str | P
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{i:05d}.{ext}").write_bytes(data)
     return len(images)
+
+
+def number(digits: np.ndarray, rng: np.random.Generator, photographed: bool | None = None) -> tuple[bytes, str, dict]:
+    """A number written in a row on a wide canvas: digits of varying size and height, some touching, some
+    with broken strokes, now and then photographed on paper. Returns the bytes, the suffix and what it has."""
+    from digitpred.ml.render import skeleton
+
+    base = rng.uniform(60, 130)
+    pen = rng.uniform(0.06, 0.16) * base
+    touching = rng.random() < 0.25
+    broken = rng.random() < 0.2
+    layers, x = [], 20.0
+    for digit in digits:
+        points, _ = skeleton(digit)
+        extent = points.max(axis=0) - points.min(axis=0)
+        height = base * rng.uniform(0.8, 1.15)
+        width = max(extent[0] / max(extent[1], 1e-6) * height, pen)
+        gap = rng.uniform(-0.08, 0.02) * base if touching else rng.uniform(0.1, 0.4) * base
+        centre = (x + width / 2 + pen / 2, base * 0.8 + rng.uniform(-0.12, 0.12) * base)
+        layers.append((digit, Stroke(height, centre, pen, background=(0, 0, 0, 0)), broken and rng.random() < 0.5))
+        x += width + pen + gap
+    size = (int(x + 20), int(base * 1.6))
+    canvas = Image.new("RGBA", size, (255, 255, 255, 255))
+    for digit, stroke, gaps in layers:
+        canvas.alpha_composite(draw(digit, stroke, size=size, gaps=0.25 if gaps else 0.0, rng=rng))
+    info = {"touching": touching, "broken": broken, "photographed": False}
+    if photographed if photographed is not None else rng.random() < 0.2:
+        info["photographed"] = True
+        img = np.asarray(canvas.convert("RGB"), dtype=np.float32)
+        w, h = size
+        ramp = np.linspace(1.0, rng.uniform(0.6, 0.9), w)[None, :, None]
+        img = img * np.array([0.92, 0.9, 0.82]) * ramp + rng.normal(0, 5, img.shape)
+        out = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.0))
+        return _encode(out, "JPEG", quality=85), "jpg", info
+    return _encode(canvas, "PNG"), "png", info
+
+
+def generate_numbers(images: np.ndarray, labels: np.ndarray, out_dir: str | Path, count: int, seed: int = 0) -> int:
+    """Write `count` numbers of 2 to 8 held-out digits and a labels.csv of path,number,touching,broken,photo."""
+    rng = np.random.default_rng(seed)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = ["path,number,touching,broken,photographed"]
+    for i in range(count):
+        pick = rng.choice(len(images), int(rng.integers(2, 9)), replace=False)
+        data, ext, info = number(images[pick], rng)
+        name = f"{i:05d}.{ext}"
+        (out_dir / name).write_bytes(data)
+        text = "".join(str(int(d)) for d in labels[pick])
+        rows.append(f"{name},{text},{int(info['touching'])},{int(info['broken'])},{int(info['photographed'])}")
+    (out_dir / "labels.csv").write_text("\n".join(rows) + "\n")
+    return count

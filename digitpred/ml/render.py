@@ -65,11 +65,32 @@ class Stroke:
     background: tuple[int, int, int, int] = (255, 255, 255, 255)
 
 
-def draw(digit: np.ndarray, stroke: Stroke, size: tuple[int, int] = (280, 280), supersample: int = 3) -> Image.Image:
-    """Redraw a 28×28 digit as antialiased pen strokes on a canvas (RGBA)."""
+def draw(
+    digit: np.ndarray,
+    stroke: Stroke,
+    size: tuple[int, int] = (280, 280),
+    supersample: int = 3,
+    gaps: float = 0.0,
+    rng: np.random.Generator | None = None,
+) -> Image.Image:
+    """Redraw a 28×28 digit as antialiased pen strokes on a canvas (RGBA).
+
+    `gaps` leaves out that share of the stroke in short runs: a broken or dotted line.
+    """
     points, edges = skeleton(digit)
     if len(points) == 0:
         raise ValueError("the digit has no strokes")
+    if gaps > 0:
+        rng = rng or np.random.default_rng()
+        # Drop points by their position along a coarse grid, so whole runs of stroke go missing together.
+        cell = np.floor(points / 2.0).astype(int)
+        keep_cell = rng.random((16, 16)) >= gaps
+        keep = keep_cell[np.clip(cell[:, 1], 0, 15), np.clip(cell[:, 0], 0, 15)]
+        index = -np.ones(len(points), dtype=int)
+        index[keep] = np.arange(keep.sum())
+        edges = edges[keep[edges[:, 0]] & keep[edges[:, 1]]]
+        edges = index[edges]
+        points = points[keep]
     lo, hi = points.min(axis=0), points.max(axis=0)
     extent = max(hi[1] - lo[1], 1e-6)
     scale = stroke.height / extent

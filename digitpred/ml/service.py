@@ -13,6 +13,7 @@ from digitpred.ml.decode import DEFAULT_MAX_PIXELS, decode
 from digitpred.ml.errors import DigitpredError, ImageTooLarge, InvalidImage, ModelNotReady, NoDigit
 from digitpred.ml.model import Model
 from digitpred.ml.preprocess import Options, preprocess
+from digitpred.ml.segment import segment
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,36 @@ def prepare(data: bytes, settings: Settings = Settings()) -> np.ndarray:
 
 def predict(data: bytes, model: Model, settings: Settings = Settings()) -> Prediction:
     return classify(model, prepare(data, settings)[None], settings)[0]
+
+
+@dataclass(frozen=True)
+class NumberReading:
+    digits: list[tuple[Prediction, tuple[int, int, int, int]]]  # each digit with its box (x, y, w, h)
+
+    @property
+    def number(self) -> str:
+        return "".join(str(p.digit) for p, _ in self.digits)
+
+    @property
+    def confidence(self) -> float:
+        """The product of the digits' confidences: the chance that every one of them is right."""
+        return float(np.prod([p.confidence for p, _ in self.digits]))
+
+    def to_dict(self) -> dict:
+        digits = []
+        for prediction, box in self.digits:
+            item = prediction.to_dict()
+            item["box"] = list(box)
+            digits.append({k: item[k] for k in ("digit", "confidence", "box", "probabilities", "uncertain", "input")})
+        return {"number": self.number, "confidence": round(self.confidence, 6), "digits": digits}
+
+
+def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -> NumberReading:
+    """A number written in a row: segmented, each digit normalised like a single one, one forward pass."""
+    img = decode(data, max_pixels=settings.max_pixels)
+    pieces = segment(img, settings.preprocess, score=lambda fields: np.asarray(model(fields[..., None])))
+    predictions = classify(model, np.stack([p.field for p in pieces]), settings)
+    return NumberReading([(p, piece.box) for p, piece in zip(predictions, pieces, strict=True)])
 
 
 def predict_batch(

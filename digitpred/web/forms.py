@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import RadioField
 
 EXTENSIONS = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 
@@ -15,4 +16,9 @@ class UploadForm(FlaskForm):
             FileRequired("Choose an image file."),
             FileAllowed(EXTENSIONS, "Choose a PNG, JPEG, GIF, BMP or WebP image."),
         ],
+    )
+    mode = RadioField(
+        "Read",
+        choices=[("digit", "One digit"), ("number", "A number (digits in a row)")],
+        default="digit",
     )

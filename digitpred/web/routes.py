@@ -7,6 +7,7 @@ from flask import render_template
 from digitpred.extensions import ml
 from digitpred.ml.errors import DigitpredError
 from digitpred.ml.service import predict as run_prediction
+from digitpred.ml.service import predict_number as run_number
 from digitpred.web import bp
 from digitpred.web.forms import UploadForm
 
@@ -14,18 +15,22 @@ from digitpred.web.forms import UploadForm
 @bp.route("/", methods=["GET", "POST"])
 def index():
     form = UploadForm()
-    result = error = None
+    result = number = error = None
     status = 200
     if form.is_submitted():
         if form.validate():
+            data = form.image.data.read()
             try:
-                result = run_prediction(form.image.data.read(), ml.model(), ml.settings).to_dict()
+                if form.mode.data == "number":
+                    number = run_number(data, ml.model(), ml.settings).to_dict()
+                else:
+                    result = run_prediction(data, ml.model(), ml.settings).to_dict()
             except DigitpredError as exc:
                 error, status = exc.message, exc.status
         else:
             error = " ".join(msg for messages in form.errors.values() for msg in messages)
             status = 400
-    return render_template("web/index.html", form=form, result=result, error=error), status
+    return render_template("web/index.html", form=form, result=result, number=number, error=error), status
 
 
 @bp.get("/model")

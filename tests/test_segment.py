@@ -1,0 +1,189 @@
+"""Segmentation of numbers written in a row, built from real held-out digits."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digitpred.ml.decode import decode
+from digitpred.ml.errors import NoDigit, TooManyDigits
+from digitpred.ml.model import default_model_path, load_model
+from digitpred.ml.render import Stroke, draw, skeleton
+from digitpred.ml.segment import segment
+from tests.conftest import png_bytes
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(default_model_path())
+
+
+@pytest.fixture(scope="module")
+def clear_digits(heldout, model):
+    """One held-out digit per class that the model reads surely when drawn alone."""
+    images, labels = heldout
+    chosen = {}
+    for digit, label in zip(images, labels, strict=True):
+        if label in chosen:
+            continue
+        field = segment(draw(digit, Stroke(180, (140, 140), 16)))[0].field
+        if model(field[None, ..., None])[0, label] > 0.99:
+            chosen[label] = digit
+    assert len(chosen) == 10
+    return chosen
+
+
+def row(
+    digits: list[np.ndarray],
+    gap: float = 0.3,
+    heights: list[float] | None = None,
+    offsets: list[float] | None = None,
+    broken: set[int] = frozenset(),
+    pen: float = 12,
+) -> Image.Image:
+    """Digits drawn in a row on a white canvas: gap in row heights (negative: touching)."""
+    base = 100.0
+    heights = heights or [base] * len(digits)
+    offsets = offsets or [0.0] * len(digits)
+    layers, x = [], 30.0
+    rng = np.random.default_rng(0)
+    for i, digit in enumerate(digits):
+        points, _ = skeleton(digit)
+        extent = points.max(axis=0) - points.min(axis=0)
+        width = max(extent[0] / extent[1] * heights[i], pen)
+        layers.append((digit, Stroke(heights[i], (x + width / 2, 110 + offsets[i]), pen, background=(0, 0, 0, 0)), i))
+        x += width + gap * base + pen
+    canvas = Image.new("RGBA", (int(x + 30), 220), (255, 255, 255, 255))
+    for digit, stroke, i in layers:
+        canvas.alpha_composite(draw(digit, stroke, size=canvas.size, gaps=0.2 if i in broken else 0.0, rng=rng))
+    return canvas
+
+
+def read(img: Image.Image, model) -> tuple[str, list]:
+    pieces = segment(decode(png_bytes(img)), score=lambda f: model(f[..., None]))
+    number = "".join(str(int(model(p.field[None, ..., None]).argmax())) for p in pieces)
+    return number, [p.box for p in pieces]
+
+
+def test_separate_digits_left_to_right(clear_digits, model):
+    number, boxes = read(row([clear_digits[d] for d in (2, 0, 2, 6)]), model)
+    assert number == "2026"
+    xs = [b[0] for b in boxes]
+    assert xs == sorted(xs)
+    for _, _, w, h in boxes:
+        assert 40 <= h <= 130 and w > 5  # each box fits one ~100-pixel digit
+
+
+@pytest.mark.parametrize("digits", [(1,), (3, 8), (9, 4, 7), tuple(range(10)) + (5, 1)])
+def test_one_to_twelve_digits(clear_digits, model, digits):
+    number, _ = read(row([clear_digits[d] for d in digits]), model)
+    assert number == "".join(map(str, digits))
+
+
+def test_more_than_twelve_digits_is_refused(clear_digits):
+    img = row([clear_digits[d] for d in (1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3)])
+    with pytest.raises(TooManyDigits):
+        segment(img)
+
+
+def test_broken_strokes_stay_one_digit(clear_digits, model):
+    digits = [clear_digits[d] for d in (4, 5, 7)]
+    number, boxes = read(row(digits, broken={0, 1, 2}), model)
+    assert len(boxes) == 3
+
+
+def test_touching_digits_are_split(clear_digits, model):
+    digits = [clear_digits[d] for d in (3, 0, 8)]
+    number, boxes = read(row(digits, gap=-0.1), model)
+    assert len(boxes) == 3
+    assert number == "308"
+
+
+def test_sizes_and_heights_vary(clear_digits, model):
+    digits = [clear_digits[d] for d in (1, 9, 6, 2)]
+    number, _ = read(row(digits, heights=[70, 110, 85, 120], offsets=[-20, 10, 25, -15]), model)
+    assert number == "1962"
+
+
+def test_specks_are_ignored(clear_digits, model):
+    img = row([clear_digits[d] for d in (5, 3)])
+    d = ImageDraw.Draw(img)
+    for x, y in ((8, 8), (img.width - 10, 200), (img.width // 2, 205)):
+        d.ellipse([x - 2, y - 2, x + 2, y + 2], fill=(0, 0, 0, 255))
+    assert read(img, model)[0] == "53"
+
+
+def test_blank_row_is_no_digit():
+    with pytest.raises(NoDigit):
+        segment(Image.new("RGB", (600, 200), "white"))
+
+
+def test_photo_of_a_number_goes_the_same_way(clear_digits, model):
+    img = np.asarray(row([clear_digits[d] for d in (7, 4)]).convert("RGB"), dtype=np.float32)
+    ramp = np.linspace(1.0, 0.7, img.shape[1])[None, :, None]
+    noisy = img * np.array([0.93, 0.9, 0.8]) * ramp + np.random.default_rng(1).normal(0, 5, img.shape)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(buf, format="JPEG", quality=85)
+    pieces = segment(decode(buf.getvalue()), score=lambda f: model(f[..., None]))
+    assert "".join(str(int(model(p.field[None, ..., None]).argmax())) for p in pieces) == "74"
+
+
+def test_api_number_mode(real_client, clear_digits):
+    import base64
+
+    png = png_bytes(row([clear_digits[d] for d in (2, 0, 2, 6)]))
+    answers = [
+        real_client.post("/api/predict?mode=number", data=png, content_type="image/png").json,
+        real_client.post("/api/predict", json={"image": base64.b64encode(png).decode(), "mode": "number"}).json,
+        real_client.post(
+            "/api/predict",
+            data={"image": (io.BytesIO(png), "n.png"), "mode": "number"},
+            content_type="multipart/form-data",
+        ).json,
+    ]
+    for body in answers:
+        assert body["number"] == "2026"
+        assert len(body["digits"]) == 4
+        assert body["confidence"] == pytest.approx(np.prod([d["confidence"] for d in body["digits"]]), rel=1e-4)
+        width, height = Image.open(io.BytesIO(png)).size
+        for d in body["digits"]:
+            x, y, w, h = d["box"]
+            assert 0 <= x and x + w <= width and 0 <= y and y + h <= height  # in the uploaded image's pixels
+            assert len(d["probabilities"]) == 10 and d["input"].startswith("data:image/png;base64,")
+
+
+def test_api_digit_mode_is_the_default(real_client):
+    from tests.conftest import resource
+
+    body = real_client.post("/api/predict?mode=digit", data=resource("canvas-7.png"), content_type="image/png").json
+    assert body["digit"] == 7 and "number" not in body
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"query_string": {"mode": "words"}}, "invalid_mode"),
+        ({"json_mode": 5}, "invalid_mode"),
+    ],
+)
+def test_api_bad_mode(client, kwargs, code):
+    import base64
+
+    from tests.conftest import resource
+
+    if "json_mode" in kwargs:
+        rv = client.post("/api/predict", json={"image": base64.b64encode(resource("canvas-7.png")).decode(), "mode": 5})
+    else:
+        rv = client.post("/api/predict", data=resource("canvas-7.png"), content_type="image/png", **kwargs)
+    assert rv.status_code == 400
+    assert rv.json["error"]["code"] == code
+
+
+def test_api_number_of_a_blank_canvas(real_client):
+    blank = png_bytes(Image.new("RGBA", (840, 280), (0, 0, 0, 0)))
+    rv = real_client.post("/api/predict?mode=number", data=blank, content_type="image/png")
+    assert rv.status_code == 422
+    assert rv.json["error"]["code"] == "no_digit"
