@@ -100,15 +100,28 @@ def register_commands(app: Flask) -> None:
         """Run labelled images (DIR/<digit>/* or a CSV of path,label) through the API's own path."""
         import json
 
-        from digitpred.ml.evaluate import evaluate, write_html
+        from digitpred.ml.evaluate import evaluate, evaluate_numbers, is_number_set, write_html
 
         client = app.test_client()
 
         def predict(data: bytes) -> dict:
             return client.post("/api/predict", data=data, content_type="image/octet-stream").get_json()
 
-        reports = []
+        def predict_number(data: bytes) -> dict:
+            return client.post("/api/predict?mode=number", data=data, content_type="image/octet-stream").get_json()
+
+        reports, numbers = [], []
         for source in sources:
+            if is_number_set(source):
+                figures = evaluate_numbers(source, predict_number)
+                numbers.append(figures)
+                for name, f in figures.items():
+                    if isinstance(f, dict):
+                        click.echo(
+                            f"{figures['set']} [{name}]: {f['whole_number_accuracy']:.2%} of {f['numbers']} numbers "
+                            f"read exactly, {f['digit_accuracy']:.2%} of digits, {f['ms_p50']} ms per number (p50)"
+                        )
+                continue
             report = evaluate(source, predict)
             reports.append(report)
             s = report.summary()
@@ -117,15 +130,18 @@ def register_commands(app: Flask) -> None:
                 f"{s['ms_per_image'].get('p50', 0)} ms per image (p50)"
             )
             click.echo("  per digit: " + "  ".join(f"{d} {acc:.1%}" for d, _, acc in report.per_class()))
-        click.echo(f"report: {write_html(reports, report_path)}")
+        if reports:
+            click.echo(f"report: {write_html(reports, report_path)}")
         if json_path:
-            Path(json_path).write_text(json.dumps([r.summary() for r in reports], indent=2) + "\n")
+            Path(json_path).write_text(json.dumps([r.summary() for r in reports] + numbers, indent=2) + "\n")
         if record:
             from digitpred.ml.model import metadata_path
 
             path = metadata_path(app.extensions["digitpred"]["model_path"])
             meta = json.loads(path.read_text()) if path.is_file() else {}
             meta.setdefault("evaluations", {}).update({r.name: r.summary() for r in reports})
+            if numbers:
+                meta.setdefault("number_evaluations", {}).update({n["set"]: n for n in numbers})
             path.write_text(json.dumps(meta, indent=2) + "\n")
             click.echo(f"recorded in {path}")
 
@@ -136,7 +152,7 @@ def register_commands(app: Flask) -> None:
         "--kind",
         "kinds",
         multiple=True,
-        type=click.Choice(["canvas", "photo", "scan"]),
+        type=click.Choice(["canvas", "photo", "scan", "numbers"]),
         help="Which sets (default: all).",
     )
     @click.option(
@@ -149,11 +165,16 @@ def register_commands(app: Flask) -> None:
     @click.option("--seed", default=0, show_default=True, type=int)
     def make_evalsets_command(data_dir, out_dir, kinds, count, seed):
         """Write realistic evaluation sets made from held-out digits only (never trained on)."""
-        from digitpred.ml.evalsets import KINDS, generate
+        from digitpred.ml.evalsets import KINDS, generate, generate_numbers
         from digitpred.ml.training.data import validation_digits
 
         images, labels = validation_digits(data_dir)
-        for kind in kinds or KINDS:
+        for kind in kinds or (*KINDS, "numbers"):
+            if kind == "numbers":
+                # Numbers draw their digits from all 10,000 held-out digits.
+                n = generate_numbers(images, labels, Path(out_dir) / kind, count, seed=seed + len(KINDS))
+                click.echo(f"wrote {n} numbers to {Path(out_dir) / kind}")
+                continue
             # Each kind has its own seed, so a set is the same whichever others are made with it.
             n = generate(kind, images[:count], labels[:count], Path(out_dir) / kind, seed=seed + KINDS.index(kind))
             click.echo(f"wrote {n} {kind} images to {Path(out_dir) / kind}")

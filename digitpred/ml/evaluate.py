@@ -189,3 +189,48 @@ def write_html(reports: list[Report], path: str | Path, max_mistakes: int = 60) 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts))
     return path
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def is_number_set(source: str | Path) -> bool:
+    labels = Path(source) / "labels.csv"
+    return labels.is_file() and labels.read_text().startswith("path,number")
+
+
+def evaluate_numbers(source: str | Path, predict: Callable[[bytes], dict]) -> dict:
+    """A folder of numbers with labels.csv (path,number,flags...) -> whole-number and per-digit accuracy,
+    overall and by difficulty (each flag column, and 'plain' for rows with none)."""
+    source = Path(source)
+    with (source / "labels.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    flags = [k for k in (rows[0].keys() if rows else []) if k not in ("path", "number")]
+    buckets: dict[str, list[tuple[int, int, int, float]]] = {"all": []}
+    for row in rows:
+        started = time.perf_counter()
+        answer = predict((source / row["path"]).read_bytes())
+        seconds = time.perf_counter() - started
+        truth, got = row["number"], answer.get("number", "")
+        outcome = (int(got == truth), max(0, len(truth) - edit_distance(truth, got)), len(truth), seconds)
+        names = [k for k in flags if row.get(k) == "1"] or ["plain"]
+        for name in ["all", *names]:
+            buckets.setdefault(name, []).append(outcome)
+    summary = {"set": source.name, "numbers": len(rows)}
+    for name, outcomes in buckets.items():
+        whole = sum(o[0] for o in outcomes)
+        digits_right = sum(o[1] for o in outcomes)
+        digits = sum(o[2] for o in outcomes)
+        summary[name] = {
+            "numbers": len(outcomes),
+            "whole_number_accuracy": round(whole / len(outcomes), 5) if outcomes else 0.0,
+            "digit_accuracy": round(digits_right / digits, 5) if digits else 0.0,
+            "ms_p50": round(float(np.median([o[3] for o in outcomes])) * 1000, 2) if outcomes else 0.0,
+        }
+    return summary

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 
 EXTENSIONS = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 
@@ -19,6 +20,6 @@ class UploadForm(FlaskForm):
     )
     mode = RadioField(
         "Read",
-        choices=[("digit", "One digit"), ("number", "A number (digits in a row)")],
+        choices=[SelectChoice("digit", "One digit"), SelectChoice("number", "A number (digits in a row)")],
         default="digit",
     )
