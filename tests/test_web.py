@@ -79,3 +79,33 @@ def test_model_card_without_metadata(config, tmp_path):
     rv = app.test_client().get("/model")
     assert rv.status_code == 200
     assert "no metadata" in rv.get_data(as_text=True)
+
+
+def test_upload_form_reads_a_number_without_javascript(real_app):
+    from PIL import Image, ImageOps
+
+    from tests.conftest import RESOURCES, png_bytes
+
+    def flat(name):
+        img = Image.open(RESOURCES / name).convert("RGBA")
+        white = Image.new("RGBA", img.size, "white")
+        white.alpha_composite(img)
+        grey = white.convert("L")
+        left, _, right, _ = ImageOps.invert(grey).getbbox()
+        return grey.crop((max(0, left - 20), 0, min(grey.width, right + 20), grey.height))
+
+    seven, three = flat("canvas-7.png"), flat("small-offcentre-3.png")
+    row = Image.new("L", (seven.width + three.width + 40, 280), 255)
+    row.paste(seven, (0, 0))
+    row.paste(three, (seven.width + 40, 0))
+
+    client = real_app.test_client()
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    data = {"image": (io.BytesIO(png_bytes(row)), "number.png"), "csrf_token": token, "mode": "number"}
+    rv = client.post("/", data=data, content_type="multipart/form-data")
+    assert rv.status_code == 200
+    html = rv.get_data(as_text=True)
+    match = re.search(r'id="number-value"[^>]*>\s*(\d+)\s*<', html)
+    assert match and len(match.group(1)) == 2, "the page does not show a two-digit number"
+    assert html.count('class="digit-card') == 2
+    assert re.search(r'id="number-body"(?![^>]*hidden)', html), "the number is rendered hidden"
