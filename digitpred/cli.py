@@ -40,7 +40,22 @@ def register_commands(app: Flask) -> None:
         type=click.IntRange(1),
         help="How many of the last digits are held out.",
     )
-    def train_command(data_dir, out_dir, epochs, batch_size, seed, limit, validation_size):
+    @click.option(
+        "--rendered",
+        default=0,
+        show_default=True,
+        type=click.IntRange(0),
+        help="Also train on this many training digits redrawn as canvas strokes and preprocessed.",
+    )
+    @click.option(
+        "--cache",
+        "cache_dir",
+        default=".cache",
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help="Where the redrawn digits are cached between runs.",
+    )
+    def train_command(data_dir, out_dir, epochs, batch_size, seed, limit, validation_size, rendered, cache_dir):
         """Train the CNN (needs the [train] extra), holding out the last 10,000 digits."""
         try:
             from digitpred.ml.training.train import train
@@ -54,6 +69,8 @@ def register_commands(app: Flask) -> None:
             seed=seed,
             limit=limit,
             validation_size=validation_size,
+            rendered=rendered,
+            cache_dir=cache_dir,
             log=click.echo,
         )
         click.echo(

@@ -54,11 +54,14 @@ def train(
     seed: int = 1,
     limit: int | None = None,
     validation_size: int = VALIDATION_SIZE,
+    rendered: int = 0,
+    cache_dir: str | Path | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Train, then write <name>.keras, <name>.tflite and <name>.json into out_dir; return the metadata.
 
-    `limit` trains on the first `limit` training digits only (for smoke tests).
+    `limit` trains on the first `limit` training digits only (for smoke tests). `rendered` adds that many
+    training digits redrawn as canvas strokes and put through the serving pipeline (cached in cache_dir).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -72,8 +75,18 @@ def train(
     (x_train, y_train), (x_val, y_val) = split(images, labels, validation_size)
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
+    x_train_raw, y_train_raw = x_train, y_train
     x_train = (x_train.astype(np.float32) / 255.0)[..., None]
     x_val = (x_val.astype(np.float32) / 255.0)[..., None]
+    if rendered:
+        from digitpred.ml.training.rendered import render_set
+
+        pick = np.random.default_rng(seed).choice(len(x_train_raw), min(rendered, len(x_train_raw)), replace=False)
+        cache = Path(cache_dir) / f"rendered-{len(pick)}-seed{seed}-of{len(x_train_raw)}.npz" if cache_dir else None
+        xr, yr = render_set(x_train_raw[pick], y_train_raw[pick], seed, cache)
+        log(f"added {len(xr)} training digits redrawn as canvas strokes and preprocessed")
+        x_train = np.concatenate([x_train, xr[..., None]])
+        y_train = np.concatenate([y_train, yr])
     log(f"training on {len(x_train)} digits, validating on {len(x_val)} held-out digits")
 
     train_ds = (
@@ -118,8 +131,14 @@ def train(
         "classes": list(range(10)),
         "parameters": int(model.count_params()),
         "training": {
-            "data": "MNIST training split, first 50,000 digits, with augmentation",
+            "data": "MNIST training split, first 50,000 digits, with augmentation"
+            + (
+                f", plus {rendered:,} of them redrawn as canvas strokes through the serving pipeline"
+                if rendered
+                else ""
+            ),
             "digits": int(len(x_train)),
+            "rendered": int(rendered),
             "epochs": epochs,
             "batch_size": batch_size,
             "seed": seed,
