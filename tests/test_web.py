@@ -109,3 +109,20 @@ def test_upload_form_reads_a_number_without_javascript(real_app):
     assert match and len(match.group(1)) == 2, "the page does not show a two-digit number"
     assert html.count('class="digit-card') == 2
     assert re.search(r'id="number-body"(?![^>]*hidden)', html), "the number is rendered hidden"
+
+
+def test_security_headers(client):
+    for path in ("/", "/api/health", "/api/nothing"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_page_has_no_inline_script_or_style(client):
+    html = client.get("/").get_data(as_text=True)
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag or 'type="application/json"' in tag, tag
+    assert "style=" not in html and "<style" not in html
+    assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
