@@ -61,13 +61,19 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
             "32",
             "--validation-size",
             "50",
+            "--rendered",
+            "20",
+            "--cache",
+            str(tmp_path / "cache"),
         ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
     assert "validation accuracy" in result.output
     meta = json.loads((out / "digitpred-cnn.json").read_text())
-    assert meta["training"]["digits"] == 150 and meta["validation"]["digits"] == 50
+    # 150 training digits, plus 20 of them redrawn as canvas strokes; the 50 held out are never used.
+    assert meta["training"]["digits"] == 170 and meta["validation"]["digits"] == 50
+    assert len(list((tmp_path / "cache").glob("rendered-20-*.npz"))) == 1
     model = load_model(out / "digitpred-cnn.tflite")
     probs = model(heldout[0][:4].astype(np.float32)[..., None] / 255)
     assert probs.shape == (4, 10)
