@@ -156,6 +156,10 @@ def _best_split(
     candidates = [c for c in candidates if c]
     fields = np.stack([field for c in candidates for field, _ in c])
     confidence = score(fields).max(axis=1)
+    # A group read surely as one digit, and not far wider than one, is one digit: halves of a wide 0 or a 2
+    # with a long tail read surely too, so the reading of the parts alone cannot be trusted there.
+    if len(candidates[0]) == 1 and confidence[0] >= 0.95 and group.width <= 1.6 * height:
+        return candidates[0]
     best, best_value, i = candidates[0], -np.inf, 0
     for c in candidates:
         # How surely the parts read, less a little for each cut, less a lot for parts far wider than a digit.
