@@ -16,6 +16,8 @@ const ui = {
   digit: $("result-digit"),
   confidence: $("result-confidence"),
   uncertain: $("result-uncertain"),
+  uncertainDigit: $("result-uncertain-digit"),
+  announce: $("result-announce"),
   input: $("result-input"),
   bars: [...document.querySelectorAll("#result-bars .bar")],
   numberBody: $("number-body"),
@@ -29,6 +31,16 @@ const pct = (p) => `${(p * 100).toFixed(1)}%`;
 // Only accept a data: image, never an arbitrary URL from the response.
 const isDataImage = (s) => typeof s === "string" && s.startsWith("data:image/");
 
+// One sentence per answer in a polite status region: screen readers hear the digit and, above all, when the
+// model is unsure (the visible note alone would not be read out if it was already showing for the last answer).
+let announceTimer = 0;
+function announce(text) {
+  clearTimeout(announceTimer);
+  ui.announce.textContent = "";
+  // Emptied first and refilled a moment later, so the same sentence twice in a row is read out twice.
+  announceTimer = setTimeout(() => { ui.announce.textContent = text; }, 50);
+}
+
 function show(which) {
   ui.placeholder.hidden = which !== "placeholder";
   ui.error.hidden = which !== "error";
@@ -37,9 +49,12 @@ function show(which) {
 }
 
 function showResult(data) {
+  const uncertain = Boolean(data.uncertain);
   ui.digit.textContent = String(data.digit);
   ui.confidence.textContent = pct(data.confidence);
-  ui.uncertain.hidden = !data.uncertain;
+  ui.uncertain.hidden = !uncertain;
+  ui.uncertainDigit.textContent = String(data.digit);
+  ui.body.classList.toggle("is-uncertain", uncertain);
   if (isDataImage(data.input)) ui.input.src = data.input;
   ui.bars.forEach((li, i) => {
     const p = Number(data.probabilities?.[i]) || 0;
@@ -48,6 +63,12 @@ function showResult(data) {
     li.classList.toggle("winner", i === data.digit);
   });
   show("result");
+  announce(
+    uncertain
+      ? `Digit ${data.digit}, low confidence: this may not be a ${data.digit} (only ${pct(data.confidence)} sure). ` +
+          "Try writing it larger and clearer, or use a sharper image."
+      : `Digit ${data.digit}, ${pct(data.confidence)} confident.`,
+  );
 }
 
 const isNumberAnswer = (data) =>
@@ -79,11 +100,16 @@ function showNumber(data) {
   });
   ui.numberDigits.replaceChildren(...items);
   show("number");
+  announce(
+    `Number ${data.number}, ${pct(Number(data.confidence) || 0)} confident.` +
+      (doubtful ? ` Low confidence: ${ui.numberUncertain.textContent}` : ""),
+  );
 }
 
 function showError(message) {
   ui.error.textContent = message;
   show("error");
+  announce(message);
 }
 
 function setBusy(busy) {
@@ -185,6 +211,7 @@ function resetResult() {
   latestTicket++; // drop anything still in flight
   setBusy(false);
   show("placeholder");
+  announce("");
 }
 
 /* ---------- drawing pads (one digit, or a number on a wide canvas) ---------- */
@@ -285,20 +312,25 @@ function createPad({ canvas, width, height, undo, clear, predict, auto, mode, ov
     undo.disabled = strokes.length === 0;
   }
 
-  undo.addEventListener("click", () => {
+  function undoLast() {
+    if (active || !strokes.length) return;
     strokes.pop();
     changed();
     render();
     if (strokes.length) scheduleAuto();
     else reset();
-  });
+  }
 
-  clear.addEventListener("click", () => {
+  function clearAll() {
+    if (active) return; // not in the middle of a stroke
     strokes.length = 0;
     changed();
     render();
     reset();
-  });
+  }
+
+  undo.addEventListener("click", undoLast);
+  clear.addEventListener("click", clearAll);
 
   function reset() {
     clearTimeout(autoTimer);
@@ -348,10 +380,12 @@ function createPad({ canvas, width, height, undo, clear, predict, auto, mode, ov
     if (auto.checked) autoTimer = setTimeout(predictDrawing, 300);
   }
 
-  predict.addEventListener("click", () => {
+  function predictNow() {
     clearTimeout(autoTimer);
     predictDrawing();
-  });
+  }
+
+  predict.addEventListener("click", predictNow);
 
   undo.disabled = true;
   setup();
@@ -360,69 +394,169 @@ function createPad({ canvas, width, height, undo, clear, predict, auto, mode, ov
     const dpr = Math.max(1, window.devicePixelRatio || 1);
     if (canvas.width !== Math.round(width * dpr)) setup();
   });
-  return { cancelAuto: () => clearTimeout(autoTimer) };
+  return { cancelAuto: () => clearTimeout(autoTimer), undo: undoLast, clear: clearAll, predict: predictNow };
 }
 
-const pads = [
-  createPad({
+const pads = {
+  draw: createPad({
     canvas: $("pad"), width: 280, height: 280,
     undo: $("undo"), clear: $("clear"), predict: $("predict"), auto: $("auto"),
     mode: "digit", filename: "drawing.png", empty: "Draw a digit first.",
   }),
-  createPad({
+  number: createPad({
     canvas: $("pad-number"), width: 840, height: 280,
     undo: $("undo-number"), clear: $("clear-number"), predict: $("predict-number"), auto: $("auto-number"),
     mode: "number", filename: "number.png", empty: "Write a number first.",
     overlay: makeOverlay($("boxes-number"), $("pad-number"), "fill"),
   }),
-];
+};
 
 /* ---------- upload ---------- */
 
 const form = $("upload-form");
-const fileInput = form.querySelector('input[type="file"]');
+const fileInput = form.querySelector('input[name="image"]');
 const preview = $("preview");
 const previewWrap = $("preview-wrap");
 const uploadBoxes = makeOverlay($("boxes-upload"), preview, "contain");
 let previewUrl = "";
+// The image to send: picked in the file input, dropped on the page or pasted. Kept here as well as in the
+// input because a browser that cannot put a dropped file into the input still sends it.
+let chosenFile = null;
 
 const uploadMode = () => (form.querySelector('input[name="mode"]:checked')?.value === "number" ? "number" : "digit");
 
-fileInput.addEventListener("change", () => {
+function setPreview(file) {
   if (previewUrl) URL.revokeObjectURL(previewUrl);
   uploadBoxes.clear();
-  const file = fileInput.files[0];
   previewUrl = file ? URL.createObjectURL(file) : "";
   previewWrap.hidden = !file;
   if (file) preview.src = previewUrl;
   else preview.removeAttribute("src");
+}
+
+fileInput.addEventListener("change", () => {
+  chosenFile = fileInput.files[0] || null;
+  setPreview(chosenFile);
 });
 
 for (const radio of form.querySelectorAll('input[name="mode"]')) radio.addEventListener("change", () => uploadBoxes.clear());
 
-form.addEventListener("submit", (e) => {
-  e.preventDefault(); // with JS we use the JSON API; without JS the form posts to the page
-  const file = fileInput.files[0];
+function predictUpload() {
+  const file = chosenFile ?? fileInput.files[0]; // the input's own file too: a browser may restore it on Back
   if (!file) {
     showError("Choose an image file.");
     fileInput.focus();
     return;
   }
   uploadBoxes.clear();
-  send(file, file.name, {
+  send(file, file.name || "image.png", {
     mode: uploadMode(),
     overlay: uploadBoxes,
     size: () => [preview.naturalWidth, preview.naturalHeight],
   });
+}
+
+form.addEventListener("submit", (e) => {
+  e.preventDefault(); // with JS we use the JSON API; without JS the form posts to the page
+  predictUpload();
+});
+
+const IMAGE_NAME = /\.(png|jpe?g|gif|bmp|webp)$/i;
+const isImageFile = (file) => Boolean(file) && (file.type.startsWith("image/") || IMAGE_NAME.test(file.name || ""));
+
+// A dropped or pasted image: show it on the Upload tab, as if it had been chosen there, and read it.
+function useFile(file) {
+  if (currentMode !== "upload") selectMode("upload");
+  if (!isImageFile(file)) {
+    showError("That is not an image: use a PNG, JPEG, GIF, BMP or WebP file.");
+    return;
+  }
+  if (!file.name) file = new File([file], `pasted.${file.type.split("/")[1] || "png"}`, { type: file.type });
+  try {
+    // Put it in the input too, so the form shows its name and Predict sends it again.
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    fileInput.files = transfer.files;
+  } catch {
+    // An older browser: the input keeps its old value; chosenFile is what gets sent.
+  }
+  chosenFile = file;
+  setPreview(file);
+  predictUpload();
+}
+
+// The camera input (phones): a photo taken goes the same way as a dropped one.
+const cameraInput = document.getElementById("camera");
+if (cameraInput) {
+  document.getElementById("camera-label").hidden = false;
+  cameraInput.addEventListener("change", () => {
+    if (cameraInput.files?.[0]) useFile(cameraInput.files[0]);
+    cameraInput.value = "";
+  });
+}
+
+/* ---------- drag and drop (onto the whole page, on the Upload tab) and paste (anywhere) ---------- */
+
+const carriesFiles = (e) => Array.from(e.dataTransfer?.types ?? []).includes("Files");
+let dragDepth = 0; // dragenter/dragleave fire for every element crossed: count them to know when the drag left
+
+function setDragging(on) {
+  document.body.classList.toggle("dragging-file", on && currentMode === "upload");
+}
+
+document.addEventListener("dragenter", (e) => {
+  if (!carriesFiles(e)) return;
+  dragDepth++;
+  setDragging(true);
+});
+
+document.addEventListener("dragleave", (e) => {
+  if (!carriesFiles(e)) return;
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (!dragDepth) setDragging(false);
+});
+
+document.addEventListener("dragover", (e) => {
+  if (!carriesFiles(e)) return;
+  // Always cancelled, so a file dropped on another tab is refused instead of the browser opening it.
+  e.preventDefault();
+  e.dataTransfer.dropEffect = currentMode === "upload" ? "copy" : "none";
+});
+
+document.addEventListener("drop", (e) => {
+  if (!carriesFiles(e)) return;
+  e.preventDefault();
+  dragDepth = 0;
+  setDragging(false);
+  if (currentMode !== "upload") return;
+  const file = e.dataTransfer.files[0];
+  if (file) useFile(file);
+});
+
+const TEXT_INPUT = 'textarea, [contenteditable]:not([contenteditable="false"]), ' +
+  'input:not([type="button"], [type="checkbox"], [type="file"], [type="radio"], [type="reset"], [type="submit"])';
+const isTextField = (node) => node instanceof Element && Boolean(node.closest(TEXT_INPUT));
+
+document.addEventListener("paste", (e) => {
+  if (isTextField(e.target)) return; // pasting text into a field stays what it is
+  const data = e.clipboardData;
+  if (!data) return;
+  const item = Array.from(data.items ?? []).find((i) => i.kind === "file" && i.type.startsWith("image/"));
+  const file = item?.getAsFile() ?? Array.from(data.files ?? []).find(isImageFile);
+  if (!file) return;
+  e.preventDefault();
+  useFile(file);
 });
 
 /* ---------- tabs (WAI-ARIA tabs pattern: arrows, Home, End) ---------- */
 
 const layout = $("layout");
+let currentMode = "draw";
 const tablist = document.querySelector('[role="tablist"]');
 const tabs = [...tablist.querySelectorAll('[role="tab"]')];
 
 function selectMode(mode, focus = false) {
+  currentMode = mode;
   for (const tab of tabs) {
     const on = tab.dataset.mode === mode;
     tab.setAttribute("aria-selected", String(on));
@@ -432,7 +566,7 @@ function selectMode(mode, focus = false) {
   }
   // The wide number canvas takes the whole row; the result goes below it.
   layout.classList.toggle("wide", mode === "number");
-  for (const pad of pads) pad.cancelAuto();
+  for (const pad of Object.values(pads)) pad.cancelAuto();
   // An answer still on its way belongs to the other mode: drop it, keep whatever is shown.
   if (resultRegion.classList.contains("busy")) {
     latestTicket++;
@@ -454,7 +588,41 @@ tablist.addEventListener("keydown", (e) => {
   selectMode(tabs[(next + tabs.length) % tabs.length].dataset.mode, true);
 });
 
+/* ---------- keyboard: Enter predicts, Escape clears, Ctrl/Cmd+Z undoes ---------- */
+
+// Where Enter already means something (press a button, follow a link, tick a box in the form, submit it),
+// it keeps that meaning.
+const USES_ENTER = "a[href], button, input, select, textarea, summary, [contenteditable]:not([contenteditable='false']), " +
+  "[role='button'], [role='tab'], [role='link'], [role='checkbox'], form";
+const usesEnter = (node) => node instanceof Element && Boolean(node.closest(USES_ENTER));
+
+document.addEventListener("keydown", (e) => {
+  if (e.defaultPrevented || e.isComposing || e.altKey) return;
+  const pad = pads[currentMode]; // undefined on the Upload tab
+  const mod = e.ctrlKey || e.metaKey;
+  if (e.key === "Enter" && !mod && !e.shiftKey && !e.repeat && !usesEnter(e.target)) {
+    e.preventDefault();
+    if (pad) pad.predict();
+    else predictUpload();
+  } else if (e.key === "Escape" && !mod && !e.shiftKey && pad) {
+    e.preventDefault();
+    pad.clear();
+  } else if (mod && !e.shiftKey && e.key.toLowerCase() === "z" && pad && !isTextField(e.target)) {
+    e.preventDefault();
+    pad.undo();
+  }
+});
+
 /* ---------- start ---------- */
+
+// Apple keyboards say Cmd for what others call Ctrl.
+const platform = navigator.userAgentData?.platform || navigator.platform || "";
+if (/mac|iphone|ipad|ipod/i.test(platform)) {
+  for (const key of document.querySelectorAll(".mod-key")) key.textContent = "⌘";
+}
+$("kbd-hint").hidden = false;
+$("drop-hint").hidden = false;
+fileInput.setAttribute("aria-describedby", "upload-hint drop-hint");
 
 tablist.hidden = false;
 selectMode(tablist.dataset.initialMode === "upload" ? "upload" : "draw");
