@@ -95,11 +95,11 @@ def test_broken_strokes_stay_one_digit(clear_digits, model):
     assert len(boxes) == 3
 
 
-def test_touching_digits_are_split(clear_digits, model):
-    digits = [clear_digits[d] for d in (3, 0, 8)]
-    number, boxes = read(row(digits, gap=-0.1), model)
-    assert len(boxes) == 3
-    assert number == "308"
+@pytest.mark.parametrize(("digits", "gap"), [((3, 0, 8), -0.05), ((6, 3), 0.0), ((1, 7, 7, 4), 0.0)])
+def test_touching_digits_are_split(clear_digits, model, digits, gap):
+    number, boxes = read(row([clear_digits[d] for d in digits], gap=gap), model)
+    assert len(boxes) == len(digits)
+    assert number == "".join(map(str, digits))
 
 
 def test_sizes_and_heights_vary(clear_digits, model):
