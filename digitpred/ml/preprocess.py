@@ -44,29 +44,24 @@ def to_grey(img: Image.Image) -> np.ndarray:
         arr = np.asarray(img, dtype=np.float32)
         lo, hi = float(arr.min()), float(arr.max())
         return (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
-    if img.mode in ("1", "CMYK", "YCbCr", "LAB", "HSV", "RGBX"):
-        img = img.convert("RGB")
-    alpha = None
-    if img.mode in ("RGBA", "LA", "PA") and img.getchannel("A").getextrema()[0] >= 250:
-        img = img.convert("RGB" if img.mode == "RGBA" else "L")  # an opaque image that merely has alpha
-    elif img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        # One conversion gives luminance and alpha together.
-        pair = np.asarray(img.convert("LA"), dtype=np.float32)
-        img, alpha = None, pair[..., 1] * (1.0 / 255.0)
-        grey = pair[..., 0]
-    elif img.mode not in ("L", "RGB"):
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        if img.getchannel("A").getextrema()[0] < 250:
+            # One conversion gives luminance and alpha together.
+            pair = np.asarray(img.convert("LA"), dtype=np.float32)
+            return _composite(pair[..., 0], pair[..., 1] * (1.0 / 255.0))
+        img = img.convert("RGB")  # an opaque image that merely has an alpha channel
+    if img.mode not in ("L", "RGB"):
         try:
             img = img.convert("RGB")
         except (ValueError, OSError) as exc:
             raise InvalidImage(f"Images in mode {img.mode} are not supported.") from exc
-    if img is not None:
-        grey = np.asarray(img.convert("L") if img.mode != "L" else img, dtype=np.float32)
-    if alpha is None or alpha.min() > 0.98:
-        return grey
-    opaque = alpha > 0.5
-    if not opaque.any():
+    return np.asarray(img.convert("L") if img.mode != "L" else img, dtype=np.float32)
+
+
+def _composite(grey: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Ink drawn on a transparent canvas: dark ink goes onto white, light ink onto black."""
+    if not (alpha > 0.5).any():
         return np.zeros_like(grey)
-    # Ink drawn on a transparent canvas: dark ink goes onto white, light ink onto black.
     background = 255.0 if float((grey * alpha).sum()) < 128 * float(alpha.sum()) else 0.0
     return background + alpha * (grey - background)
 
