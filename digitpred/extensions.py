@@ -32,7 +32,10 @@ class ML:
                 uncertain_below=float(app.config["UNCERTAIN_BELOW"]),
             ),
         }
-        if app.config["PRELOAD_MODEL"]:
+        if not Path(path).is_file():
+            # The app still starts and answers 503 for predictions; the operator learns why here.
+            app.logger.error("no model file at %s: predictions will answer 503 until one is there", path)
+        elif app.config["PRELOAD_MODEL"]:
             holder.get()
 
     @property

@@ -133,15 +133,27 @@ def test_model_unavailable(config, tmp_path):
     assert rv.status_code == 503
     assert rv.json["error"]["code"] == "model_not_ready"
     health = client.get("/api/health").json
-    assert health["model_loaded"] is False and "model_error" in health
+    assert health["model_loaded"] is False
+    assert health["status"] == "degraded" and "could not be loaded" in health["reason"]
+
+
+def test_missing_model_is_reported_before_any_prediction(config, tmp_path, caplog):
+    app = create_app({**config, "MODEL_PATH": str(tmp_path / "missing.tflite")})
+    assert "no model file" in caplog.text
+    health = app.test_client().get("/api/health").json
+    assert health == {"status": "degraded", "model_loaded": False, "reason": "the model file is missing"}
 
 
 def test_corrupt_model_file(config, tmp_path):
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(b"not a flatbuffer")
     app = create_app({**config, "MODEL_PATH": str(bad)})
-    rv = app.test_client().post("/api/predict", data=resource("canvas-7.png"), content_type="image/png")
+    client = app.test_client()
+    assert client.get("/api/health").json["status"] == "ok"  # not known to be broken until it is loaded
+    rv = client.post("/api/predict", data=resource("canvas-7.png"), content_type="image/png")
     assert rv.status_code == 503
+    assert rv.json["error"]["code"] == "model_not_ready"
+    assert client.get("/api/health").json["status"] == "degraded"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app, jsonify, request
 
 from digitpred.api import bp
@@ -46,10 +48,13 @@ def predict_batch():
 
 @bp.get("/health")
 def health():
+    """Up, and whether predictions can be served: "degraded" with the reason when the model cannot be."""
     holder = ml.holder
     body = {"status": "ok", "model_loaded": holder.ready}
     if holder.error:
-        body["model_error"] = holder.error
+        body.update(status="degraded", reason=f"the model could not be loaded ({holder.error})")
+    elif not holder.ready and not Path(ml.state["model_path"]).is_file():
+        body.update(status="degraded", reason="the model file is missing")
     return jsonify(body)
 
 
