@@ -161,6 +161,12 @@ def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
 def digit_crop(ink: np.ndarray, options: Options = Options()) -> np.ndarray:
     """The digit's ink, cropped to it: its strokes and their soft rim, without specks far from it."""
     strong = ink > 0.3
+    rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
+    if rows.size == 0:
+        raise NoDigit()
+    # Only the box around the ink needs labelling (a canvas is mostly empty), with room for the rim.
+    top, left = max(0, rows[0] - 2), max(0, cols[0] - 2)
+    ink, strong = ink[top : rows[-1] + 3, left : cols[-1] + 3], strong[top : rows[-1] + 3, left : cols[-1] + 3]
     labels, n = ndimage.label(strong, structure=np.ones((3, 3)))
     if n == 0:
         raise NoDigit()
@@ -212,9 +218,19 @@ def stroke_width(ink: np.ndarray) -> float:
     return 2.0 * area / perimeter
 
 
-def _disk(radius: int) -> np.ndarray:
-    r = np.arange(-radius, radius + 1)
-    return (r[:, None] ** 2 + r[None, :] ** 2) <= radius * radius + radius
+def _disk_boxes(radius: int) -> list[tuple[int, int]]:
+    """The disk x² + y² <= r² + r as a union of centred boxes (height, width): one per row offset."""
+    limit = radius * radius + radius
+    return [(2 * dy + 1, 2 * int(np.sqrt(limit - dy * dy)) + 1) for dy in range(radius + 1)]
+
+
+def _dilate_disk(arr: np.ndarray, radius: int) -> np.ndarray:
+    """Grey dilation by a disk, as the maximum of separable box maxima: the same result, far fewer steps."""
+    return np.maximum.reduce([ndimage.maximum_filter(arr, size=box) for box in _disk_boxes(radius)])
+
+
+def _erode_disk(arr: np.ndarray, radius: int) -> np.ndarray:
+    return np.minimum.reduce([ndimage.minimum_filter(arr, size=box) for box in _disk_boxes(radius)])
 
 
 def normalise_stroke(crop: np.ndarray) -> np.ndarray:
@@ -223,11 +239,11 @@ def normalise_stroke(crop: np.ndarray) -> np.ndarray:
     low, high = STROKE_RANGE
     if 0 < width < low:
         radius = max(1, round((low - width) / 2))
-        return ndimage.grey_dilation(crop, footprint=_disk(radius))
+        return _dilate_disk(crop, radius)
     if width > high:
         # A gentle erosion at most: a marker's blob of a digit breaks into pieces under a deep one.
         radius = min(2, max(1, round((width - high) / 2)))
-        thinner = ndimage.grey_erosion(crop, footprint=_disk(radius))
+        thinner = _erode_disk(crop, radius)
         if (thinner > 0.5).sum() >= 0.6 * (crop > 0.5).sum():
             return thinner
     return crop
