@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from digitpred.ml.render import Stroke, draw
+from digitpred.ml.render import Stroke, draw, place
 
 KINDS = ("canvas", "photo", "scan")
 
@@ -26,12 +26,7 @@ def canvas(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
     height = rng.uniform(40, 240)
     width = rng.uniform(2, 40) if rng.random() < 0.8 else rng.uniform(2, 8)
     width = min(width, height / 3)
-    # The strokes reach half a pen width past the skeleton; keep the whole digit on the canvas.
-    half_w, half_h = height * 0.45 + width / 2 + 2, height / 2 + width / 2 + 2
-    centre = (
-        rng.uniform(half_w, 280 - half_w) if half_w < 140 else 140.0,
-        rng.uniform(half_h, 280 - half_h) if half_h < 140 else 140.0,
-    )
+    centre = place(height, width, rng)
     style = rng.integers(5)
     if style == 0:
         ink, background = (0, 0, 0, 255), (255, 255, 255, 255)

@@ -65,6 +65,17 @@ class Stroke:
     background: tuple[int, int, int, int] = (255, 255, 255, 255)
 
 
+def place(height: float, width: float, rng: np.random.Generator, side: int = 280) -> tuple[float, float]:
+    """A random centre that keeps a digit of this height and pen width wholly on a square canvas (the strokes
+    reach half a pen width past the skeleton; a digit is about 0.9 times as wide as tall at most)."""
+    half_w, half_h = height * 0.45 + width / 2 + 2, height / 2 + width / 2 + 2
+    middle = side / 2
+    return (
+        rng.uniform(half_w, side - half_w) if half_w < middle else middle,
+        rng.uniform(half_h, side - half_h) if half_h < middle else middle,
+    )
+
+
 def draw(
     digit: np.ndarray,
     stroke: Stroke,

@@ -92,10 +92,16 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[_Group]]:
     return labels, groups
 
 
+def _row_height(groups: list[_Group]) -> int:
+    """The height of the row: the tallest of the groups that carry real weight (not a long stray line)."""
+    heaviest = max(g.mass for g in groups)
+    return max(g.height for g in groups if g.mass >= 0.2 * heaviest)
+
+
 def _drop_specks(groups: list[_Group]) -> list[_Group]:
     """Specks and stray dots: far lighter and far shorter than the digits of the row."""
     heaviest = max(g.mass for g in groups)
-    row_height = max(g.height for g in groups if g.mass >= 0.2 * heaviest)
+    row_height = _row_height(groups)
     return [g for g in groups if g.mass >= 0.06 * heaviest or g.height >= 0.35 * row_height]
 
 
@@ -179,8 +185,7 @@ def segment(img: Image.Image, options: Options | None = None, score: Scorer | No
     ink = ink_map(img, options or Options())
     labels, groups = _groups(ink)
     groups = _drop_specks(groups)
-    heaviest = max(g.mass for g in groups)
-    row_height = max(g.height for g in groups if g.mass >= 0.2 * heaviest)
+    row_height = _row_height(groups)
     sx, sy = img.width / ink.shape[1], img.height / ink.shape[0]
     pieces: list[Piece] = []
     for group in groups:

@@ -10,7 +10,7 @@ import numpy as np
 
 from digitpred.ml.errors import DigitpredError
 from digitpred.ml.preprocess import preprocess
-from digitpred.ml.render import Stroke, draw
+from digitpred.ml.render import Stroke, draw, place
 
 
 def _render_one(args: tuple[np.ndarray, int]) -> np.ndarray | None:
@@ -18,13 +18,8 @@ def _render_one(args: tuple[np.ndarray, int]) -> np.ndarray | None:
     rng = np.random.default_rng(seed)
     height = rng.uniform(40, 240)
     width = min(rng.uniform(2, 40), height / 3)
-    half_w, half_h = height * 0.45 + width / 2 + 2, height / 2 + width / 2 + 2
-    centre = (
-        rng.uniform(half_w, 280 - half_w) if half_w < 140 else 140.0,
-        rng.uniform(half_h, 280 - half_h) if half_h < 140 else 140.0,
-    )
     try:
-        return preprocess(draw(digit, Stroke(height, centre, width)))
+        return preprocess(draw(digit, Stroke(height, place(height, width, rng), width)))
     except (DigitpredError, ValueError):
         return None  # a digit whose skeleton is empty or whose drawing vanished
 
