@@ -52,6 +52,18 @@ def app(config, fake_model):
 
 
 @pytest.fixture
+def faked_client(config, fake_model):
+    """A client of an app with some settings changed and the fake model in place."""
+
+    def make(**settings):
+        app = create_app({**config, **settings})
+        app.extensions["digitpred"]["model"].set(fake_model)
+        return app.test_client()
+
+    return make
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

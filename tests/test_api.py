@@ -64,10 +64,8 @@ def test_input_is_the_28x28_image_the_model_saw(client, fake_model):
     assert np.abs(np.asarray(img) / 255.0 - seen).max() <= 1 / 255 + 1e-6
 
 
-def test_uncertain_flag(config, fake_model):
-    app = create_app({**config, "UNCERTAIN_BELOW": 0.9})
-    app.extensions["digitpred"]["model"].set(fake_model)
-    rv = app.test_client().post("/api/predict", data=resource("canvas-7.png"), content_type="image/png")
+def test_uncertain_flag(faked_client):
+    rv = faked_client(UNCERTAIN_BELOW=0.9).post("/api/predict", data=resource("canvas-7.png"), content_type="image/png")
     assert rv.json["uncertain"] is True
 
 
@@ -110,18 +108,18 @@ def test_errors(client, kwargs, status, code):
     assert set(rv.json) == {"error"}
 
 
-def test_too_large(config, fake_model):
-    app = create_app({**config, "MAX_CONTENT_LENGTH": 1000})
-    app.extensions["digitpred"]["model"].set(fake_model)
-    rv = app.test_client().post("/api/predict", data=resource("exif-rotated-7.jpg"), content_type="image/jpeg")
+def test_too_large(faked_client):
+    rv = faked_client(MAX_CONTENT_LENGTH=1000).post(
+        "/api/predict", data=resource("exif-rotated-7.jpg"), content_type="image/jpeg"
+    )
     assert rv.status_code == 413
     assert rv.json["error"]["code"] == "request_too_large"
 
 
-def test_too_many_pixels(config, fake_model):
-    app = create_app({**config, "MAX_IMAGE_PIXELS": 10_000})
-    app.extensions["digitpred"]["model"].set(fake_model)
-    rv = app.test_client().post("/api/predict", data=resource("canvas-7.png"), content_type="image/png")
+def test_too_many_pixels(faked_client):
+    rv = faked_client(MAX_IMAGE_PIXELS=10_000).post(
+        "/api/predict", data=resource("canvas-7.png"), content_type="image/png"
+    )
     assert rv.status_code == 413
     assert rv.json["error"]["code"] == "image_too_large"
 

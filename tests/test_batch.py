@@ -5,7 +5,6 @@ import io
 
 import pytest
 
-from digitpred import create_app
 from tests.conftest import resource
 
 
@@ -57,10 +56,8 @@ def test_batch_errors(client, kwargs, status, code):
     assert rv.json["error"]["code"] == code
 
 
-def test_batch_limit(config, fake_model):
-    app = create_app({**config, "MAX_BATCH": 2})
-    app.extensions["digitpred"]["model"].set(fake_model)
-    rv = app.test_client().post("/api/predict/batch", json={"images": [b64("canvas-7.png")] * 3})
+def test_batch_limit(faked_client):
+    rv = faked_client(MAX_BATCH=2).post("/api/predict/batch", json={"images": [b64("canvas-7.png")] * 3})
     assert rv.status_code == 413
     assert rv.json["error"]["code"] == "batch_too_large"
     assert "2" in rv.json["error"]["message"]
