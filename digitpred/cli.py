@@ -180,12 +180,20 @@ def register_commands(app: Flask) -> None:
         help="Images per set, from the held-out digits.",
     )
     @click.option("--seed", default=0, show_default=True, type=int)
-    def make_evalsets_command(data_dir, out_dir, kinds, count, seed):
+    @click.option(
+        "--offset",
+        default=0,
+        show_default=True,
+        type=click.IntRange(0, 9999),
+        help="Start this far into the held-out digits: a tuning set from other digits than the evaluation sets.",
+    )
+    def make_evalsets_command(data_dir, out_dir, kinds, count, seed, offset):
         """Write realistic evaluation sets made from held-out digits only (never trained on)."""
         from digitpred.ml.evalsets import KINDS, generate, generate_numbers
         from digitpred.ml.training.data import validation_digits
 
         images, labels = validation_digits(data_dir)
+        images, labels = images[offset:], labels[offset:]
         for kind in kinds or (*KINDS, "numbers"):
             if kind == "numbers":
                 # Numbers draw their digits from all 10,000 held-out digits.

@@ -97,16 +97,42 @@ def _noise(grey: np.ndarray) -> float:
     return 1.4826 * _percentile(diffs, 50, per_level=8) / np.sqrt(2)
 
 
-def _uneven_background(grey: np.ndarray) -> np.ndarray:
-    """Light that changes across the page: a morphological opening wider than a stroke keeps only the
-    background. Done at low resolution, so it costs next to nothing."""
+def _opened(grey: np.ndarray, side: int, size: int, blur: int) -> np.ndarray:
+    """The picture's background by a grey opening of `size` pixels at a resolution of `side`: whatever is
+    brighter than its surroundings and narrower than the window goes."""
     h, w = grey.shape
-    ratio = 64 / max(h, w)
+    ratio = side / max(h, w)
     sh, sw = max(1, round(h * ratio)), max(1, round(w * ratio))
     small = np.asarray(Image.fromarray(grey).resize((sw, sh), Image.BOX))
-    size = max(3, min(sh, sw) // 3)
-    background = ndimage.uniform_filter(ndimage.grey_opening(small, size=(size, size)), size=max(1, size // 2))
+    background = ndimage.grey_opening(small, size=(size, size))
+    if blur > 1:
+        background = ndimage.uniform_filter(background, size=blur)
     return np.asarray(Image.fromarray(background.astype(np.float32)).resize((w, h), Image.BILINEAR))
+
+
+def _uneven_background(grey: np.ndarray) -> np.ndarray:
+    """Light that changes across the page. A first, coarse opening (a third of the picture wide) finds the
+    strokes and so their width; a second opening only a little wider than a stroke then follows a shadow's
+    edge closely, where the coarse one leaves it behind as ink."""
+    short = round(min(grey.shape) * 64 / max(grey.shape))
+    size = max(3, short // 3)
+    coarse = _opened(grey, 64, size, blur=size // 2)
+    x = grey - coarse
+    x -= float(np.percentile(x[::4, ::4], 30))
+    strong = x > 0.5 * float(np.percentile(x[::2, ::2], 99.7))
+    labels, n = ndimage.label(strong)
+    if n == 0:
+        return coarse
+    clear = np.concatenate([[False], ~_touches_border(ndimage.find_objects(labels), (0, 0), grey.shape)])
+    strokes = clear[labels]
+    # Most of the ink must lie clear of the border for its width to be the digit's: a digit that fills the
+    # picture, or a broad shadow, keeps the coarse estimate.
+    if strokes.sum() < 0.5 * strong.sum():
+        return coarse
+    window = 2.0 * stroke_width(strokes.astype(np.float32))
+    scale = min(1.0, 9.0 / max(window, 3.0))
+    side = max(1, round(max(grey.shape) * scale))
+    return _opened(grey, side, max(3, round(window * scale)), blur=3)
 
 
 def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
@@ -132,7 +158,7 @@ def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
         for side in (grey[:ring], grey[-ring:], grey[:, :ring].T, grey[:, -ring:].T)
         for part in np.array_split(side, 2, axis=1)
     ]
-    levels = [_percentile(part, 30) for part in halves if part.size]
+    levels = [_percentile(part, 20) for part in halves if part.size]
     if max(q50 - q10, max(levels) - min(levels)) > max(5.0, 0.06 * contrast, 4.0 * sigma):
         # Shadows and light falloff reach the border, so the background is never brighter there than
         # the brightest stretch of border: capping it keeps thick strokes from being taken for background.
@@ -158,6 +184,19 @@ def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
     return ink
 
 
+def _touches_border(slices: list, offset: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """Which labelled pieces (their slices within a window at `offset`) reach the edge of the whole picture."""
+    top, left = offset
+    height, width = shape
+    return np.array(
+        [
+            min(r.start + top, c.start + left) <= 0 or r.stop + top >= height or c.stop + left >= width
+            for r, c in slices
+        ],
+        dtype=bool,
+    )
+
+
 def digit_crop(ink: np.ndarray, options: Options = Options()) -> np.ndarray:
     """The digit's ink, cropped to it: its strokes and their soft rim, without specks far from it."""
     strong = ink > 0.3
@@ -166,13 +205,19 @@ def digit_crop(ink: np.ndarray, options: Options = Options()) -> np.ndarray:
         raise NoDigit()
     # Only the box around the ink needs labelling (a canvas is mostly empty), with room for the rim.
     top, left = max(0, rows[0] - 2), max(0, cols[0] - 2)
+    full_shape = ink.shape
     ink, strong = ink[top : rows[-1] + 3, left : cols[-1] + 3], strong[top : rows[-1] + 3, left : cols[-1] + 3]
     labels, n = ndimage.label(strong, structure=np.ones((3, 3)))
     if n == 0:
         raise NoDigit()
     mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=n + 1)[1:]
-    big = mass >= options.speck_share * mass.max()
     slices = ndimage.find_objects(labels)
+    # A shadow's edge or the paper's edge in a photo leaves ink that runs into the picture's border; the
+    # digit rarely does. When something stays clear of the border, what reaches it is not the digit.
+    edge = _touches_border(slices, (top, left), full_shape)
+    if edge.any() and not edge.all() and mass[~edge].max() >= 0.25 * mass.max():
+        mass = np.where(edge, 0.0, mass)
+    big = mass >= options.speck_share * mass.max()
     ys = [s[0] for s, keep in zip(slices, big, strict=True) if keep]
     xs = [s[1] for s, keep in zip(slices, big, strict=True) if keep]
     y0, y1 = min(s.start for s in ys), max(s.stop for s in ys)
