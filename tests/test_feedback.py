@@ -292,3 +292,16 @@ def test_postgres_urls_go_to_psycopg(config):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/d"
     app = create_app(config)
     assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("/instance/digitpred.sqlite")
+
+
+def test_the_page_offers_corrections(client):
+    import json
+    import re
+
+    html = client.get("/").get_data(as_text=True)
+    config = json.loads(re.search(r'<script type="application/json" id="config">(.*?)</script>', html).group(1))
+    assert config["feedbackUrl"] == "/api/feedback"
+    assert 'id="feedback"' in html and 'id="feedback-right"' in html and 'id="feedback-number-input"' in html
+    assert sorted(re.findall(r'data-label="(\d)"', html)) == [str(d) for d in range(10)]
+    js = client.get("/static/web/js/app.js").get_data(as_text=True)
+    assert "config.feedbackUrl" in js
