@@ -83,7 +83,7 @@ def prune(days: int, now: dt.datetime | None = None) -> int:
 
 
 def confusion() -> np.ndarray:
-    """10×10 counts of kept corrections, rows predicted digit, columns true digit.
+    """10×10 counts of kept corrections, rows the true digit, columns the predicted one (as in evaluation).
 
     A number counts digit by digit when it was read with the right number of digits (otherwise the digits do not
     pair up).
@@ -97,7 +97,7 @@ def confusion() -> np.ndarray:
     for predicted, truth, count in rows:
         if len(predicted) == len(truth):
             for p, t in zip(predicted, truth, strict=True):
-                m[int(p), int(t)] += count
+                m[int(t), int(p)] += count
     return m
 
 
