@@ -305,3 +305,41 @@ def test_the_page_offers_corrections(client):
     assert sorted(re.findall(r'data-label="(\d)"', html)) == [str(d) for d in range(10)]
     js = client.get("/static/web/js/app.js").get_data(as_text=True)
     assert "config.feedbackUrl" in js
+
+
+def test_the_upload_form_without_javascript_takes_a_correction(db_app):
+    import re
+
+    from tests.conftest import csrf_token
+
+    client = db_app.test_client()
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    image = resource("canvas-7.png")
+    html = client.post(
+        "/", data={"image": (io.BytesIO(image), "7.png"), "csrf_token": token}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    form = re.search(r'<form class="feedback" id="feedback-nojs".*?</form>', html, re.S).group(0)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    assert base64.b64decode(fields["image"]) == image and fields["mode"] == "digit"
+    assert re.findall(r'name="label" value="(\d)"', form) == ["3", "0", "1", "2", "4", "5", "6", "7", "8", "9"]
+
+    assert client.post("/feedback", data={**fields, "csrf_token": "", "label": "7"}).status_code == 400  # CSRF
+    assert rows(db_app) == []
+    rv = client.post("/feedback", data={**fields, "label": "7"})
+    assert rv.status_code == 200 and "saved as 7" in rv.get_data(as_text=True)
+    rv = client.post("/feedback", data={**fields, "label": "x"})
+    assert rv.status_code == 400 and "one digit" in rv.get_data(as_text=True)
+    [row] = rows(db_app)
+    assert (row.predicted, row.truth, row.original) == ("3", "7", image)
+
+
+def test_no_correction_form_for_images_too_large_to_keep(db_app):
+    from tests.conftest import csrf_token
+
+    db_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"] = 100
+    client = db_app.test_client()
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    html = client.post(
+        "/", data={"image": (io.BytesIO(resource("canvas-7.png")), "7.png"), "csrf_token": token}
+    ).get_data(as_text=True)
+    assert 'id="result-digit"' in html and "feedback-nojs" not in html

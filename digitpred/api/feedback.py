@@ -48,11 +48,13 @@ def truth_from_request(mode: str | None) -> tuple[str, str]:
     raise RequestError("invalid_mode", f"mode must be digit or number, not {mode!r}.")
 
 
-@bp.post("/feedback")
-def feedback():
-    """Store a correction (or a confirmation): 201 with its id, or 200 with the id it already had."""
-    data, mode = image_from_request(request)
-    mode, truth = truth_from_request(mode or request.args.get("mode"))
+def submit(req) -> tuple:
+    """Read the image and the truth from a request, predict again, store: (the row, whether it is new).
+
+    Shared by the API and the page's no-JavaScript form, which posts the same fields.
+    """
+    data, mode = image_from_request(req)
+    mode, truth = truth_from_request(mode or req.args.get("mode"))
     if mode == "number":
         reading = run_number(data, ml.model(), ml.settings)
         predicted, confidence, input_png = reading.number, reading.confidence, reading.input_png()
@@ -60,6 +62,12 @@ def feedback():
         prediction = run_prediction(data, ml.model(), ml.settings)
         predicted, confidence, input_png = str(prediction.digit), prediction.confidence, prediction.input_png()
     submission = Submission(mode, data, truth, predicted, confidence, input_png, ml.file_sha256())
-    row, new = record(submission, int(current_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"]))
-    body = {"id": row.id, "duplicate": not new, "mode": mode, "predicted": row.predicted, "truth": row.truth}
+    return record(submission, int(current_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"]))
+
+
+@bp.post("/feedback")
+def feedback():
+    """Store a correction (or a confirmation): 201 with its id, or 200 with the id it already had."""
+    row, new = submit(request)
+    body = {"id": row.id, "duplicate": not new, "mode": row.mode, "predicted": row.predicted, "truth": row.truth}
     return jsonify(body), 201 if new else 200
