@@ -30,6 +30,8 @@ def test_wheel_contains_model_and_assets(tmp_path):
         "digitpred/migrations/env.py",
         "digitpred/migrations/alembic.ini",
         "digitpred/migrations/versions/0001_corrections.py",
+        "digitpred/review/templates/review/index.html",
+        "digitpred/review/static/review.css",
     ):
         assert name in names, name
     assert not any(n.startswith("tests/") for n in names)

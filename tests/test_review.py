@@ -115,3 +115,10 @@ def test_the_original_is_served_as_an_image(review_app):
     rv = client.get(f"/review/{cid}/original", headers=BEARER)
     assert rv.status_code == 200 and rv.mimetype == "image/png" and rv.data == resource("canvas-7.png")
     assert rv.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_numeric_token_from_the_environment_works(review_app):
+    review_app.config["REVIEW_TOKEN"] = 12345  # what FLASK_REVIEW_TOKEN=12345 becomes
+    client = review_app.test_client()
+    assert client.get("/review/", headers={"Authorization": "Bearer 12345"}).status_code == 200
+    assert client.get("/review/", headers={"Authorization": "Bearer 1234"}).status_code == 401

@@ -11,7 +11,9 @@ SESSION_KEY = "review"
 
 
 def configured_token() -> str | None:
-    return current_app.config.get("REVIEW_TOKEN") or None
+    token = current_app.config.get("REVIEW_TOKEN")
+    # str(): FLASK_REVIEW_TOKEN=12345 arrives as a number (Flask parses environment values as JSON)
+    return str(token) if token not in (None, "") else None
 
 
 def same(given: str, token: str) -> bool:
