@@ -68,8 +68,25 @@ def register_commands(app: Flask) -> None:
         type=click.FloatRange(0, min_open=True),
         help="How much each extra digit counts in the loss, against 1 for a training digit.",
     )
+    @click.option(
+        "--init",
+        default=None,
+        type=click.Path(exists=True, dir_okay=False),
+        help="Fine-tune this .keras model (e.g. the shipped one) instead of training from scratch.",
+    )
     def train_command(
-        data_dir, out_dir, epochs, batch_size, seed, limit, validation_size, rendered, cache_dir, extra, extra_weight
+        data_dir,
+        out_dir,
+        epochs,
+        batch_size,
+        seed,
+        limit,
+        validation_size,
+        rendered,
+        cache_dir,
+        extra,
+        extra_weight,
+        init,
     ):
         """Train the CNN (needs the [train] extra), holding out the last 10,000 digits."""
         try:
@@ -88,6 +105,7 @@ def register_commands(app: Flask) -> None:
             cache_dir=cache_dir,
             extra=extra,
             extra_weight=extra_weight,
+            init=init,
             log=click.echo,
         )
         click.echo(

@@ -142,3 +142,14 @@ def test_corrections_train_a_model_that_is_compared_with_the_shipped_one(config,
 
     result = runner.invoke(args=["evaluate", str(evalset), "--model", shipped, "--model", new, "--record"])
     assert result.exit_code != 0 and "--record" in result.output
+
+    # fine-tuning the shipped model with the corrections, instead of training afresh
+    tuned = tmp_path / "tuned"
+    args = ["train", "--data", str(mnist_dir), "--out", str(tuned), "--epochs", "1", "--validation-size", "50"]
+    args += ["--extra", str(tmp_path / "corrections"), "--init", str(default_model_path().with_suffix(".keras"))]
+    result = runner.invoke(args=args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tuned / "digitpred-cnn.json").read_text())
+    assert meta["training"]["fine_tuned_from"].endswith("digitpred-cnn.keras")
+    # it starts from the shipped weights: held-out digits are still read well after one short epoch
+    assert meta["validation"]["accuracy"] >= 0.9

@@ -58,6 +58,7 @@ def train(
     cache_dir: str | Path | None = None,
     extra: list[str | Path] | tuple = (),
     extra_weight: float = 1.0,
+    init: str | Path | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Train, then write <name>.keras, <name>.tflite and <name>.json into out_dir; return the metadata.
@@ -65,7 +66,8 @@ def train(
     `limit` trains on the first `limit` training digits only (for smoke tests). `rendered` adds that many
     training digits redrawn as canvas strokes and put through the serving pipeline (cached in cache_dir).
     `extra` adds every digit of those IDX folders (e.g. people's corrections, `flask export-feedback`), each counting
-    `extra_weight` times as much as a training digit in the loss; none of them is held out.
+    `extra_weight` times as much as a training digit in the loss; none of them is held out. `init` fine-tunes that
+    Keras model (same architecture) instead of starting afresh, at a tenth of the learning rate.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -113,9 +115,14 @@ def train(
 
     model = build_model()
     steps = epochs * int(np.ceil(len(x_train) / batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        1e-3, decay_steps=steps, warmup_target=3e-3, warmup_steps=max(1, steps // 10)
-    )
+    if init:
+        model.set_weights(keras.saving.load_model(init, compile=False).get_weights())
+        log(f"fine-tuning {init}")
+        schedule = keras.optimizers.schedules.CosineDecay(3e-4, decay_steps=steps)
+    else:
+        schedule = keras.optimizers.schedules.CosineDecay(
+            1e-3, decay_steps=steps, warmup_target=3e-3, warmup_steps=max(1, steps // 10)
+        )
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
         loss="sparse_categorical_crossentropy",
@@ -154,6 +161,7 @@ def train(
             "digits": int(len(x_train)),
             "rendered": int(rendered),
             "extra": {"digits": int(extra_digits), "weight": extra_weight, "sources": [str(s) for s in extra]},
+            "fine_tuned_from": str(init) if init else None,
             "epochs": epochs,
             "batch_size": batch_size,
             "seed": seed,
