@@ -173,6 +173,22 @@ def test_a_database_without_its_tables_answers_503(config, fake_model, tmp_path)
     assert rv.status_code == 503 and rv.json["error"]["code"] == "storage_unavailable"
 
 
+def test_an_unreachable_database_answers_503(config, fake_model):
+    import socket
+
+    with socket.socket() as s:  # a loopback port that nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"postgresql://nobody@127.0.0.1:{port}/none"})
+    app.extensions["digitpred"]["model"].set(fake_model)
+    rv = app.test_client().post("/api/feedback?label=7", data=resource("canvas-7.png"), content_type="image/png")
+    assert rv.status_code == 503 and rv.json["error"]["code"] == "storage_unavailable"
+    assert (
+        app.test_client().post("/api/predict", data=resource("canvas-7.png"), content_type="image/png").status_code
+        == 200
+    )
+
+
 def test_concurrent_submissions_lose_nothing(db_app, heldout):
     """20 requests at once: 14 different submissions and 6 repeats of some of them."""
     images, labels = heldout

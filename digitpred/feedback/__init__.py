@@ -40,7 +40,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SQLAlchemyError)
     def _storage_error(exc: SQLAlchemyError):
         # A locked, full or unreachable database: nothing was stored, and the client may try again later.
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass  # the connection is gone; the pool replaces it
         app.logger.error("database error (has `flask --app digitpred db upgrade` been run?): %s", exc)
         if not wants_json():
             return "The database is not available; please try again later.", 503
