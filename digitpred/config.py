@@ -26,7 +26,7 @@ DEFAULTS: dict = {
     # The corrections database: any SQLAlchemy URL (postgresql://... runs on psycopg). None: DATABASE_URL, and
     # without that a SQLite file, digitpred.sqlite, in the instance folder.
     "SQLALCHEMY_DATABASE_URI": None,
-    # The same as a plain URL, as hosting platforms set it (FLASK_DATABASE_URL or instance/config.py).
+    # The same URL under the name hosting platforms give it; set it as FLASK_DATABASE_URL or in instance/config.py.
     "DATABASE_URL": None,
     # Originals (the uploaded or drawn image) larger than this many bytes are not kept; the 28×28 input always is.
     "FEEDBACK_MAX_ORIGINAL_BYTES": 1_000_000,
