@@ -29,21 +29,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     except OSError:
         pass  # a read-only install is fine: the instance folder only holds optional config
 
-    from digitpred import security
+    from digitpred import feedback, security
     from digitpred.errors import register_error_handlers
     from digitpred.extensions import csrf, ml
 
     csrf.init_app(app)
     ml.init_app(app)
     security.init_app(app)
+    feedback.init_app(app)
     register_error_handlers(app)
 
     from digitpred.api import bp as api_bp
+    from digitpred.review import bp as review_bp
     from digitpred.web import bp as web_bp
 
     csrf.exempt(api_bp)
+    csrf.exempt(review_bp)  # it checks CSRF itself, for logged-in browsers only (a Bearer token needs none)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(review_bp)
 
     from digitpred.cli import register_commands
 

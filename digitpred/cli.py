@@ -55,7 +55,39 @@ def register_commands(app: Flask) -> None:
         type=click.Path(file_okay=False),
         help="Where the redrawn digits are cached between runs.",
     )
-    def train_command(data_dir, out_dir, epochs, batch_size, seed, limit, validation_size, rendered, cache_dir):
+    @click.option(
+        "--extra",
+        multiple=True,
+        type=click.Path(exists=True, file_okay=False),
+        help="Also train on every digit in this IDX folder (e.g. from export-feedback); repeatable.",
+    )
+    @click.option(
+        "--extra-weight",
+        default=1.0,
+        show_default=True,
+        type=click.FloatRange(0, min_open=True),
+        help="How much each extra digit counts in the loss, against 1 for a training digit.",
+    )
+    @click.option(
+        "--init",
+        default=None,
+        type=click.Path(exists=True, dir_okay=False),
+        help="Fine-tune this .keras model (e.g. the shipped one) instead of training from scratch.",
+    )
+    def train_command(
+        data_dir,
+        out_dir,
+        epochs,
+        batch_size,
+        seed,
+        limit,
+        validation_size,
+        rendered,
+        cache_dir,
+        extra,
+        extra_weight,
+        init,
+    ):
         """Train the CNN (needs the [train] extra), holding out the last 10,000 digits."""
         try:
             from digitpred.ml.training.train import train
@@ -71,6 +103,9 @@ def register_commands(app: Flask) -> None:
             validation_size=validation_size,
             rendered=rendered,
             cache_dir=cache_dir,
+            extra=extra,
+            extra_weight=extra_weight,
+            init=init,
             log=click.echo,
         )
         click.echo(
@@ -113,48 +148,88 @@ def register_commands(app: Flask) -> None:
         "--json", "json_path", default=None, type=click.Path(dir_okay=False), help="Also write the figures as JSON."
     )
     @click.option("--record", is_flag=True, help="Write the figures into the served model's metadata (its model card).")
-    def evaluate_command(sources, report_path, json_path, record):
+    @click.option(
+        "--model",
+        "model_paths",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False),
+        help="Evaluate this model file instead of the served one; give two or more to compare them on the same sets.",
+    )
+    def evaluate_command(sources, report_path, json_path, record, model_paths):
         """Run labelled images (DIR/<digit>/* or a CSV of path,label) through the API's own path."""
+        import hashlib
         import json
 
+        from digitpred import create_app
         from digitpred.ml.evaluate import evaluate, evaluate_numbers, is_number_set, write_html
 
-        client = app.test_client()
+        if record and len(model_paths) > 1:
+            raise click.UsageError("--record writes one model's figures: give at most one --model")
 
-        def predict(data: bytes) -> dict:
-            return client.post("/api/predict", data=data, content_type="image/octet-stream").get_json()
+        def run_sets(client) -> tuple[list, list]:
+            def predict(data: bytes) -> dict:
+                return client.post("/api/predict", data=data, content_type="image/octet-stream").get_json()
 
-        def predict_number(data: bytes) -> dict:
-            return client.post("/api/predict?mode=number", data=data, content_type="image/octet-stream").get_json()
+            def predict_number(data: bytes) -> dict:
+                return client.post("/api/predict?mode=number", data=data, content_type="image/octet-stream").get_json()
 
-        reports, numbers = [], []
-        for source in sources:
-            if is_number_set(source):
-                figures = evaluate_numbers(source, predict_number)
-                numbers.append(figures)
-                for name, f in figures.items():
-                    if isinstance(f, dict):
-                        click.echo(
-                            f"{figures['set']} [{name}]: {f['whole_number_accuracy']:.2%} of {f['numbers']} numbers "
-                            f"read exactly, {f['digit_accuracy']:.2%} of digits, {f['ms_p50']} ms per number (p50)"
-                        )
-                continue
-            report = evaluate(source, predict)
-            reports.append(report)
-            s = report.summary()
-            click.echo(
-                f"{report.name}: {s['accuracy']:.2%} of {s['images']} images, {s['errors']} error answers, "
-                f"{s['ms_per_image'].get('p50', 0)} ms per image (p50)"
-            )
-            click.echo("  per digit: " + "  ".join(f"{d} {acc:.1%}" for d, _, acc in report.per_class()))
-        if reports:
-            click.echo(f"report: {write_html(reports, report_path)}")
+            reports, numbers = [], []
+            for source in sources:
+                if is_number_set(source):
+                    figures = evaluate_numbers(source, predict_number)
+                    numbers.append(figures)
+                    for name, f in figures.items():
+                        if isinstance(f, dict):
+                            click.echo(
+                                f"{figures['set']} [{name}]: {f['whole_number_accuracy']:.2%} of {f['numbers']} "
+                                f"numbers read exactly, {f['digit_accuracy']:.2%} of digits, "
+                                f"{f['ms_p50']} ms per number (p50)"
+                            )
+                    continue
+                report = evaluate(source, predict)
+                reports.append(report)
+                s = report.summary()
+                click.echo(
+                    f"{report.name}: {s['accuracy']:.2%} of {s['images']} images, {s['errors']} error answers, "
+                    f"{s['ms_per_image'].get('p50', 0)} ms per image (p50)"
+                )
+                click.echo("  per digit: " + "  ".join(f"{d} {acc:.1%}" for d, _, acc in report.per_class()))
+            return reports, numbers
+
+        compare = len(model_paths) > 1
+        runs = []
+        for i, model_path in enumerate(model_paths or [None]):
+            target = app if model_path is None else create_app({**app.config, "MODEL_PATH": str(Path(model_path))})
+            served = Path(target.extensions["digitpred"]["model_path"])
+            name = chr(ord("A") + i) if compare else ""
+            sha = hashlib.sha256(served.read_bytes()).hexdigest() if served.is_file() else None
+            if compare:
+                click.echo(f"model {name}: {served} (sha256 {(sha or 'missing')[:12]})")
+            reports, numbers = run_sets(target.test_client())
+            runs.append({"name": name, "path": served, "sha256": sha, "reports": reports, "numbers": numbers})
+            if reports:
+                path = Path(report_path)
+                path = path.with_name(f"{path.stem}-{name}{path.suffix}") if compare else path
+                click.echo(f"report: {write_html(reports, path)}")
+
+        if compare:
+            _echo_comparison(runs)
         if json_path:
-            Path(json_path).write_text(json.dumps([r.summary() for r in reports] + numbers, indent=2) + "\n")
+
+            def figures(run: dict) -> list:
+                return [r.summary() for r in run["reports"]] + run["numbers"]
+
+            out = (
+                [{"model": str(r["path"]), "sha256": r["sha256"], "figures": figures(r)} for r in runs]
+                if compare
+                else figures(runs[0])
+            )
+            Path(json_path).write_text(json.dumps(out, indent=2) + "\n")
         if record:
             from digitpred.ml.model import metadata_path
 
-            path = metadata_path(app.extensions["digitpred"]["model_path"])
+            reports, numbers = runs[0]["reports"], runs[0]["numbers"]
+            path = metadata_path(runs[0]["path"])
             meta = json.loads(path.read_text()) if path.is_file() else {}
             meta.setdefault("evaluations", {}).update({r.name: r.summary() for r in reports})
             if numbers:
@@ -203,3 +278,29 @@ def register_commands(app: Flask) -> None:
             # Each kind has its own seed, so a set is the same whichever others are made with it.
             n = generate(kind, images[:count], labels[:count], Path(out_dir) / kind, seed=seed + KINDS.index(kind))
             click.echo(f"wrote {n} {kind} images to {Path(out_dir) / kind}")
+
+
+def _echo_comparison(runs: list[dict]) -> None:
+    """Each set's accuracy under every model, side by side, with each model's difference from model A."""
+    rows: dict[str, list[float | None]] = {}
+    for i, run in enumerate(runs):
+        for report in run["reports"]:
+            rows.setdefault(report.name, [None] * len(runs))[i] = report.accuracy
+        for figures in run["numbers"]:
+            for bucket, f in figures.items():
+                if isinstance(f, dict):
+                    key = f"{figures['set']} [{bucket}], whole numbers"
+                    rows.setdefault(key, [None] * len(runs))[i] = f["whole_number_accuracy"]
+    width = max(len(k) for k in rows) if rows else 3
+    names = [r["name"] for r in runs]
+    click.echo("")
+    click.echo(
+        f"{'set':<{width}}  " + "  ".join(f"{n:>8}" for n in names) + "".join(f"  {n + ' - A':>8}" for n in names[1:])
+    )
+    for key, values in rows.items():
+        cells = "  ".join(f"{v:>8.2%}" if v is not None else f"{'-':>8}" for v in values)
+        deltas = "".join(
+            f"  {(v - values[0]) * 100:>+6.2f}pp" if v is not None and values[0] is not None else f"  {'-':>8}"
+            for v in values[1:]
+        )
+        click.echo(f"{key:<{width}}  {cells}{deltas}")

@@ -23,6 +23,17 @@ DEFAULTS: dict = {
     "MAX_BATCH": 64,
     # Answers below this confidence carry "uncertain": true.
     "UNCERTAIN_BELOW": 0.6,
+    # The corrections database: any SQLAlchemy URL (postgresql://... runs on psycopg). None: DATABASE_URL, and
+    # without that a SQLite file, digitpred.sqlite, in the instance folder.
+    "SQLALCHEMY_DATABASE_URI": None,
+    # The same URL under the name hosting platforms give it; set it as FLASK_DATABASE_URL or in instance/config.py.
+    "DATABASE_URL": None,
+    # Originals (the uploaded or drawn image) larger than this many bytes are not kept; the 28×28 input always is.
+    "FEEDBACK_MAX_ORIGINAL_BYTES": 1_000_000,
+    # `flask prune-feedback` deletes corrections older than this many days (None: keep them all).
+    "FEEDBACK_RETENTION_DAYS": 365,
+    # The review page (/review) is off (404) unless this token is set; send it as a Bearer token or log in with it.
+    "REVIEW_TOKEN": None,
     # Upload form's CSRF token lifetime in seconds (None: as long as the session).
     "WTF_CSRF_TIME_LIMIT": None,
 }

@@ -6,12 +6,34 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, current_app
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
 
 from digitpred.ml.model import Model, ModelHolder, default_model_path, load_model, read_metadata
 from digitpred.ml.service import Settings
 
 csrf = CSRFProtect()
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so that Alembic migrations can drop or change them on every database.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+# The corrections store (digitpred/feedback); its schema migrations ship inside the package.
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(directory=str(Path(__file__).parent / "migrations"))
 
 
 class ML:

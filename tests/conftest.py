@@ -103,3 +103,51 @@ def csrf_token(html: str) -> str:
     )
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+# ---------- databases: every test that takes `db_url` runs against SQLite and against PostgreSQL ----------
+
+POSTGRES_ENV = "DIGITPRED_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    """An empty database: a SQLite file, or a fresh database on the PostgreSQL server that .ci/run starts."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'feedback.sqlite'}"
+        return
+    import os
+    import uuid
+
+    admin = os.environ.get(POSTGRES_ENV)
+    if not admin:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_ENV} is not set: CI must run the database tests against PostgreSQL")
+        pytest.skip(f"no PostgreSQL: set {POSTGRES_ENV} (.ci/postgres start DIR prints one)")
+    import psycopg
+
+    from digitpred.feedback import postgres_url
+
+    name = f"digitpred_test_{uuid.uuid4().hex[:12]}"
+    admin_url = postgres_url(admin).replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield postgres_url(admin.rsplit("/", 1)[0] + "/" + name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def db_app(config, fake_model, db_url):
+    """The app on a migrated, empty corrections database, with the fake model."""
+    from flask_migrate import upgrade
+
+    from digitpred.extensions import db
+
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": db_url})
+    app.extensions["digitpred"]["model"].set(fake_model)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()

@@ -27,6 +27,11 @@ def test_wheel_contains_model_and_assets(tmp_path):
         "digitpred/web/templates/web/index.html",
         "digitpred/web/static/js/app.js",
         "digitpred/web/static/css/app.css",
+        "digitpred/migrations/env.py",
+        "digitpred/migrations/alembic.ini",
+        "digitpred/migrations/versions/0001_corrections.py",
+        "digitpred/review/templates/review/index.html",
+        "digitpred/review/static/review.css",
     ):
         assert name in names, name
     assert not any(n.startswith("tests/") for n in names)

@@ -83,3 +83,73 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
     result = runner.invoke(args=["export", str(out / "digitpred-cnn.keras"), "--out", str(again)])
     assert result.exit_code == 0, result.output
     assert np.allclose(load_model(again)(heldout[0][:4].astype(np.float32)[..., None] / 255), probs, atol=1e-5)
+
+
+def test_corrections_train_a_model_that_is_compared_with_the_shipped_one(config, fake_model, mnist_dir, tmp_path):
+    """Corrections -> export-feedback -> train --extra -> evaluate --model shipped --model new, side by side."""
+    pytest.importorskip("tensorflow", reason="training needs the [train] extra")
+    import io
+
+    from flask_migrate import upgrade
+
+    from digitpred import create_app
+    from digitpred.ml.model import default_model_path
+    from tests.conftest import canvas_png
+
+    images, labels = read_idx(mnist_dir / "train-images-idx3-ubyte"), read_idx(mnist_dir / "train-labels-idx1-ubyte.gz")
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'feedback.sqlite'}"})
+    app.extensions["digitpred"]["model"].set(fake_model)
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    for i in range(6):
+        rv = client.post(
+            "/api/feedback", data={"image": (io.BytesIO(canvas_png(images[i])), "d.png"), "label": str(labels[i])}
+        )
+        assert rv.status_code == 201
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["export-feedback", str(tmp_path / "corrections")])
+    assert "wrote 6 digits" in result.output, result.output
+
+    out = tmp_path / "out"
+    args = ["train", "--data", str(mnist_dir), "--out", str(out), "--epochs", "1", "--batch-size", "32"]
+    args += ["--validation-size", "50", "--extra", str(tmp_path / "corrections"), "--extra-weight", "3"]
+    result = runner.invoke(args=args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "added 6 extra digits" in result.output
+    meta = json.loads((out / "digitpred-cnn.json").read_text())
+    assert meta["training"]["digits"] == 156 and meta["training"]["extra"]["digits"] == 6
+    assert meta["training"]["extra"]["weight"] == 3
+
+    # the same held-out drawings for both models
+    evalset = tmp_path / "evalset"
+    for i in range(150, 200):
+        (evalset / str(labels[i])).mkdir(parents=True, exist_ok=True)
+        (evalset / str(labels[i]) / f"{i}.png").write_bytes(canvas_png(images[i]))
+    shipped, new = str(default_model_path()), str(out / "digitpred-cnn.tflite")
+    args = ["evaluate", str(evalset), "--model", shipped, "--model", new]
+    args += ["--report", str(tmp_path / "r.html"), "--json", str(tmp_path / "c.json")]
+    result = runner.invoke(args=args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert f"model A: {shipped}" in result.output and f"model B: {new}" in result.output
+    figures = json.loads((tmp_path / "c.json").read_text())
+    assert [f["model"] for f in figures] == [shipped, new]
+    a, b = (f["figures"][0]["accuracy"] for f in figures)
+    assert a >= 0.9  # the shipped model reads held-out drawings; a one-epoch model on 156 digits does worse
+    row = next(line for line in result.output.splitlines() if line.startswith("evalset "))
+    assert f"{a:.2%}" in row and f"{b:.2%}" in row and f"{(b - a) * 100:+.2f}pp" in row
+    assert (tmp_path / "r-A.html").is_file() and (tmp_path / "r-B.html").is_file()
+
+    result = runner.invoke(args=["evaluate", str(evalset), "--model", shipped, "--model", new, "--record"])
+    assert result.exit_code != 0 and "--record" in result.output
+
+    # fine-tuning the shipped model with the corrections, instead of training afresh
+    tuned = tmp_path / "tuned"
+    args = ["train", "--data", str(mnist_dir), "--out", str(tuned), "--epochs", "1", "--validation-size", "50"]
+    args += ["--extra", str(tmp_path / "corrections"), "--init", str(default_model_path().with_suffix(".keras"))]
+    result = runner.invoke(args=args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tuned / "digitpred-cnn.json").read_text())
+    assert meta["training"]["fine_tuned_from"].endswith("digitpred-cnn.keras")
+    # it starts from the shipped weights: held-out digits are still read well after one short epoch
+    assert meta["validation"]["accuracy"] >= 0.9

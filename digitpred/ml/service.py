@@ -87,6 +87,13 @@ class NumberReading:
         """The product of the digits' confidences: the chance that every one of them is right."""
         return float(np.prod([p.confidence for p, _ in self.digits]))
 
+    def input_png(self) -> bytes:
+        """The digits' 28×28 images side by side, left to right: what the model saw for the whole number."""
+        strip = np.hstack([p.field for p, _ in self.digits])
+        buf = io.BytesIO()
+        Image.fromarray(np.round(strip * 255).astype(np.uint8), mode="L").save(buf, format="PNG")
+        return buf.getvalue()
+
     def to_dict(self) -> dict:
         digits = []
         for prediction, box in self.digits:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template
+import base64
 
+from flask import current_app, render_template, request
+
+from digitpred.api.feedback import submit
+from digitpred.errors import RequestError
 from digitpred.extensions import ml
 from digitpred.ml.errors import DigitpredError
 from digitpred.ml.service import predict as run_prediction
@@ -15,7 +19,7 @@ from digitpred.web.forms import UploadForm
 @bp.route("/", methods=["GET", "POST"])
 def index():
     form = UploadForm()
-    result = number = error = None
+    result = number = error = correct = None
     status = 200
     if form.is_submitted():
         if form.validate():
@@ -27,10 +31,33 @@ def index():
                     result = run_prediction(data, ml.model(), ml.settings).to_dict()
             except DigitpredError as exc:
                 error, status = exc.message, exc.status
+            else:
+                correct = _correction_form(data, form.mode.data, number["number"] if number else str(result["digit"]))
         else:
             error = " ".join(msg for messages in form.errors.values() for msg in messages)
             status = 400
-    return render_template("web/index.html", form=form, result=result, number=number, error=error), status
+    return render_template(
+        "web/index.html", form=form, result=result, number=number, error=error, correct=correct
+    ), status
+
+
+def _correction_form(data: bytes, mode: str, predicted: str) -> dict | None:
+    """What the no-JavaScript correction form sends back: the image itself, when it is small enough to keep."""
+    if len(data) > int(current_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"]):
+        return None
+    return {"image": base64.b64encode(data).decode("ascii"), "mode": mode, "predicted": predicted}
+
+
+@bp.post("/feedback")
+def feedback():
+    """The correction form without JavaScript: the same fields as POST /api/feedback, plus the CSRF token."""
+    form = UploadForm(formdata=None)
+    try:
+        row, _ = submit(request)
+    except (RequestError, DigitpredError) as exc:
+        return render_template("web/index.html", form=form, error=exc.message, correct=None), exc.status
+    thanks = "Thank you for confirming." if row.predicted == row.truth else f"Thank you: saved as {row.truth}."
+    return render_template("web/index.html", form=form, thanks=thanks, correct=None)
 
 
 @bp.get("/model")

@@ -57,9 +57,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    """The real app with the committed model, on a free loopback port, for the whole session."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test"})
+def server_app(tmp_path_factory):
+    """The real app with the committed model and a corrections database of its own, migrated."""
+    from flask_migrate import upgrade
+
+    database = tmp_path_factory.mktemp("db") / "feedback.sqlite"
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def server_url(server_app) -> Iterator[str]:
+    """The real app, on a free loopback port, for the whole session."""
+    app = server_app
     # Load the model now, so the first test does not pay for it while it waits on the page.
     warm = app.test_client().post(
         "/api/predict", data={"image": (io.BytesIO((RESOURCES / "canvas-7.png").read_bytes()), "canvas-7.png")}

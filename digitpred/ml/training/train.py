@@ -56,12 +56,18 @@ def train(
     validation_size: int = VALIDATION_SIZE,
     rendered: int = 0,
     cache_dir: str | Path | None = None,
+    extra: list[str | Path] | tuple = (),
+    extra_weight: float = 1.0,
+    init: str | Path | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Train, then write <name>.keras, <name>.tflite and <name>.json into out_dir; return the metadata.
 
     `limit` trains on the first `limit` training digits only (for smoke tests). `rendered` adds that many
     training digits redrawn as canvas strokes and put through the serving pipeline (cached in cache_dir).
+    `extra` adds every digit of those IDX folders (e.g. people's corrections, `flask export-feedback`), each counting
+    `extra_weight` times as much as a training digit in the loss; none of them is held out. `init` fine-tunes that
+    Keras model (same architecture) instead of starting afresh, at a tenth of the learning rate.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -87,22 +93,36 @@ def train(
         log(f"added {len(xr)} training digits redrawn as canvas strokes and preprocessed")
         x_train = np.concatenate([x_train, xr[..., None]])
         y_train = np.concatenate([y_train, yr])
+    weights = np.ones(len(x_train), dtype=np.float32)
+    extra_digits = 0
+    for source in extra:
+        xe, ye = load_mnist(source)
+        log(f"added {len(xe)} extra digits from {source}, weight {extra_weight:g}")
+        x_train = np.concatenate([x_train, (xe.astype(np.float32) / 255.0)[..., None]])
+        y_train = np.concatenate([y_train, ye])
+        weights = np.concatenate([weights, np.full(len(xe), extra_weight, dtype=np.float32)])
+        extra_digits += len(xe)
     log(f"training on {len(x_train)} digits, validating on {len(x_val)} held-out digits")
 
     train_ds = (
-        tf.data.Dataset.from_tensor_slices((x_train, y_train))
+        tf.data.Dataset.from_tensor_slices((x_train, y_train, weights))
         .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
         .batch(batch_size)
-        .map(lambda x, y: (augment(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(lambda x, y, w: (augment(x), y, w), num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
     val_ds = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(512)
 
     model = build_model()
     steps = epochs * int(np.ceil(len(x_train) / batch_size))
-    schedule = keras.optimizers.schedules.CosineDecay(
-        1e-3, decay_steps=steps, warmup_target=3e-3, warmup_steps=max(1, steps // 10)
-    )
+    if init:
+        model.set_weights(keras.saving.load_model(init, compile=False).get_weights())
+        log(f"fine-tuning {init}")
+        schedule = keras.optimizers.schedules.CosineDecay(3e-4, decay_steps=steps)
+    else:
+        schedule = keras.optimizers.schedules.CosineDecay(
+            1e-3, decay_steps=steps, warmup_target=3e-3, warmup_steps=max(1, steps // 10)
+        )
     model.compile(
         optimizer=keras.optimizers.Adam(schedule),
         loss="sparse_categorical_crossentropy",
@@ -136,9 +156,12 @@ def train(
                 f", plus {rendered:,} of them redrawn as canvas strokes through the serving pipeline"
                 if rendered
                 else ""
-            ),
+            )
+            + (f", plus {extra_digits:,} extra digits (corrections) weighted {extra_weight:g}" if extra_digits else ""),
             "digits": int(len(x_train)),
             "rendered": int(rendered),
+            "extra": {"digits": int(extra_digits), "weight": extra_weight, "sources": [str(s) for s in extra]},
+            "fine_tuned_from": str(init) if init else None,
             "epochs": epochs,
             "batch_size": batch_size,
             "seed": seed,

@@ -107,6 +107,7 @@ function showNumber(data) {
 }
 
 function showError(message) {
+  hideFeedback();
   ui.error.textContent = message;
   show("error");
   announce(message);
@@ -117,6 +118,85 @@ function setBusy(busy) {
   resultRegion.classList.toggle("busy", busy);
   ui.status.hidden = !busy;
 }
+
+/* ---------- corrections: "That's right", or the true digit or number, sent with the same image ---------- */
+
+const fb = {
+  box: $("feedback"),
+  right: $("feedback-right"),
+  digits: $("feedback-digits"),
+  numberForm: $("feedback-number"),
+  numberInput: $("feedback-number-input"),
+  status: $("feedback-status"),
+};
+const fbButtons = () => [...fb.box.querySelectorAll("button, input")];
+let feedbackFor = null; // { blob, filename, mode, predicted } for the answer on show
+
+function feedbackStatus(text, isError = false) {
+  fb.status.textContent = text;
+  fb.status.classList.toggle("is-error", isError);
+}
+
+function offerFeedback(answer) {
+  feedbackFor = answer;
+  const number = answer.mode === "number";
+  fb.digits.hidden = number;
+  fb.numberForm.hidden = !number;
+  fb.numberInput.value = "";
+  for (const node of fbButtons()) node.disabled = false;
+  for (const b of fb.digits.querySelectorAll("[data-label]")) b.hidden = b.dataset.label === answer.predicted;
+  feedbackStatus("");
+  fb.box.hidden = false;
+}
+
+function hideFeedback() {
+  feedbackFor = null;
+  fb.box.hidden = true;
+}
+
+async function sendFeedback(truth) {
+  const answer = feedbackFor;
+  if (!answer) return;
+  const body = new FormData();
+  body.append("image", answer.blob, answer.filename);
+  body.append("mode", answer.mode);
+  body.append(answer.mode === "number" ? "number" : "label", truth);
+  for (const node of fbButtons()) node.disabled = true;
+  feedbackStatus("Sending…");
+  let message = "";
+  let ok = false;
+  try {
+    const res = await fetch(config.feedbackUrl, { method: "POST", body, headers: { Accept: "application/json" } });
+    const data = await res.json().catch(() => null);
+    ok = res.ok;
+    message = ok
+      ? truth === answer.predicted
+        ? "Thank you for confirming."
+        : `Thank you: saved as ${truth}. Corrections help train the next model.`
+      : data?.error?.message || `The server answered ${res.status} ${res.statusText}.`.trim();
+  } catch {
+    message = "Could not reach the server. Check your connection and try again.";
+  }
+  if (feedbackFor !== answer) return; // a newer answer is on show
+  feedbackStatus(message, !ok);
+  if (!ok) for (const node of fbButtons()) node.disabled = false; // let them try again
+}
+
+fb.right.addEventListener("click", () => feedbackFor && sendFeedback(feedbackFor.predicted));
+fb.digits.addEventListener("click", (e) => {
+  const button = e.target.closest("[data-label]");
+  if (button) sendFeedback(button.dataset.label);
+});
+fb.numberForm.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const value = fb.numberInput.value.trim();
+  if (!/^[0-9]{1,12}$/.test(value)) {
+    feedbackStatus("Type the number as digits only, up to 12.", true);
+    fb.numberInput.focus();
+    return;
+  }
+  sendFeedback(value);
+});
 
 /* ---------- boxes over a canvas or an image (one per digit read) ---------- */
 
@@ -194,8 +274,10 @@ async function send(blob, filename, { mode = "digit", stillWanted = () => true, 
     if (res.ok && mode === "number" && isNumberAnswer(data)) {
       showNumber(data);
       if (size) overlay?.show(data.digits, size);
+      offerFeedback({ blob, filename, mode, predicted: data.number });
     } else if (res.ok && mode === "digit" && data && typeof data.digit === "number") {
       showResult(data);
+      offerFeedback({ blob, filename, mode, predicted: String(data.digit) });
     } else {
       overlay?.clear();
       showError(data?.error?.message || `The server answered ${res.status} ${res.statusText}.`.trim());
@@ -210,6 +292,7 @@ async function send(blob, filename, { mode = "digit", stillWanted = () => true, 
 function resetResult() {
   latestTicket++; // drop anything still in flight
   setBusy(false);
+  hideFeedback();
   show("placeholder");
   announce("");
 }

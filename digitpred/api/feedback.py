@@ -1,0 +1,73 @@
+"""POST /api/feedback: the true answer for an image. The server reads the image again to know what it predicted."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from digitpred.api import bp
+from digitpred.api.inputs import image_from_request
+from digitpred.errors import RequestError
+from digitpred.extensions import ml
+from digitpred.feedback.store import Submission, record
+from digitpred.ml.service import predict as run_prediction
+from digitpred.ml.service import predict_number as run_number
+
+MAX_DIGITS = 12
+
+
+def _field(name: str):
+    """A field from the form, the JSON body or the query string, in that order."""
+    if request.form.get(name) is not None:
+        return request.form[name]
+    payload = request.get_json(silent=True) if request.is_json else None
+    if isinstance(payload, dict) and payload.get(name) is not None:
+        return payload[name]
+    return request.args.get(name)
+
+
+def truth_from_request(mode: str | None) -> tuple[str, str]:
+    """(mode, the true answer as digits) from `label` (a digit) or `number` (a string of digits)."""
+    label, number = _field("label"), _field("number")
+    if label is not None and number is not None:
+        raise RequestError("invalid_truth", "Send either 'label' (a digit) or 'number' (digits), not both.")
+    mode = mode or ("number" if number is not None else "digit")
+    if mode == "digit":
+        if label is None:
+            raise RequestError("missing_truth", "Send the true digit as 'label' (0-9).")
+        text = str(label).strip() if not isinstance(label, bool) else ""
+        if len(text) != 1 or not text.isdigit() or not text.isascii():
+            raise RequestError("invalid_truth", "'label' must be one digit, 0-9.")
+        return mode, text
+    if mode == "number":
+        if number is None:
+            raise RequestError("missing_truth", "Send the true number as 'number' (a string of digits).")
+        text = number.strip() if isinstance(number, str) else ""
+        if not (1 <= len(text) <= MAX_DIGITS and text.isdigit() and text.isascii()):
+            raise RequestError("invalid_truth", f"'number' must be a string of 1 to {MAX_DIGITS} digits, 0-9.")
+        return mode, text
+    raise RequestError("invalid_mode", f"mode must be digit or number, not {mode!r}.")
+
+
+def submit(req) -> tuple:
+    """Read the image and the truth from a request, predict again, store: (the row, whether it is new).
+
+    Shared by the API and the page's no-JavaScript form, which posts the same fields.
+    """
+    data, mode = image_from_request(req)
+    mode, truth = truth_from_request(mode or req.args.get("mode"))
+    if mode == "number":
+        reading = run_number(data, ml.model(), ml.settings)
+        predicted, confidence, input_png = reading.number, reading.confidence, reading.input_png()
+    else:
+        prediction = run_prediction(data, ml.model(), ml.settings)
+        predicted, confidence, input_png = str(prediction.digit), prediction.confidence, prediction.input_png()
+    submission = Submission(mode, data, truth, predicted, confidence, input_png, ml.file_sha256())
+    return record(submission, int(current_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"]))
+
+
+@bp.post("/feedback")
+def feedback():
+    """Store a correction (or a confirmation): 201 with its id, or 200 with the id it already had."""
+    row, new = submit(request)
+    body = {"id": row.id, "duplicate": not new, "mode": row.mode, "predicted": row.predicted, "truth": row.truth}
+    return jsonify(body), 201 if new else 200
