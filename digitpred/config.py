@@ -19,6 +19,17 @@ DEFAULTS: dict = {
     "PRELOAD_MODEL": False,
     # Largest decoded image in pixels (width × height), checked on the header before decoding.
     "MAX_IMAGE_PIXELS": 40_000_000,
+    # Longest side of an image in pixels (a 100,000×1 strip passes the pixel count), checked on the header.
+    "MAX_IMAGE_SIDE": 16_384,
+    # Shortest side in pixels: anything smaller cannot hold a readable digit (422 image_too_small).
+    "MIN_IMAGE_SIDE": 8,
+    # Most frames of an animated GIF, PNG, WebP or a multi-page TIFF, counted without decoding them; only the
+    # first frame is ever read.
+    "MAX_FRAMES": 100,
+    # Largest JSON body in bytes, checked before it is parsed (JSON carries base64: a 6 MB image fits).
+    "MAX_JSON_BYTES": 8 * 1024 * 1024,
+    # Deepest nesting of arrays and objects in a JSON body, checked before it is parsed.
+    "MAX_JSON_DEPTH": 16,
     # Most images one POST /api/predict/batch may carry.
     "MAX_BATCH": 64,
     # Answers below this confidence carry "uncertain": true.

@@ -29,6 +29,9 @@ class ML:
             "metadata": read_metadata(path),
             "settings": Settings(
                 max_pixels=int(app.config["MAX_IMAGE_PIXELS"]),
+                max_side=int(app.config["MAX_IMAGE_SIDE"]),
+                min_side=int(app.config["MIN_IMAGE_SIDE"]),
+                max_frames=int(app.config["MAX_FRAMES"]),
                 uncertain_below=float(app.config["UNCERTAIN_BELOW"]),
             ),
         }

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import current_app, jsonify, request
 
 from digitpred.api import bp
-from digitpred.api.inputs import image_from_request, images_from_request
+from digitpred.api.inputs import JsonLimits, image_from_request, images_from_request
 from digitpred.errors import RequestError
 from digitpred.extensions import ml
 from digitpred.ml.errors import DigitpredError
@@ -20,9 +20,14 @@ from digitpred.ml.training.data import VALIDATION_SIZE
 MODES = ("digit", "number")
 
 
+def json_limits() -> JsonLimits:
+    config = current_app.config
+    return JsonLimits(int(config["MAX_JSON_BYTES"]), int(config["MAX_JSON_DEPTH"]))
+
+
 @bp.post("/predict")
 def predict():
-    data, mode = image_from_request(request)
+    data, mode = image_from_request(request, json_limits())
     mode = mode or request.args.get("mode") or "digit"
     if mode not in MODES:
         raise RequestError("invalid_mode", f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
@@ -33,7 +38,7 @@ def predict():
 
 @bp.post("/predict/batch")
 def predict_batch():
-    items = images_from_request(request, int(current_app.config["MAX_BATCH"]))
+    items = images_from_request(request, int(current_app.config["MAX_BATCH"]), json_limits())
     images = [item for item in items if isinstance(item, bytes)]
     answers = iter(run_batch(images, ml.model(), ml.settings) if images else [])
     results = []
