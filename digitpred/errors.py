@@ -45,7 +45,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         if not wants_json():
             return exc
-        code = {413: "request_too_large", 404: "not_found", 405: "method_not_allowed"}.get(
+        code = {413: "request_too_large", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
             exc.code or 500, _snake(exc.name)
         )
         response = error_response(code, exc.description or exc.name, exc.code or 500)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from flask import current_app, jsonify, request
@@ -83,3 +86,14 @@ def model_info():
             "loaded": ml.holder.ready,
         }
     )
+
+
+@cache
+def _openapi() -> dict:
+    return json.loads(files("digitpred.api").joinpath("openapi.json").read_text(encoding="utf-8"))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API's OpenAPI 3 description; the tests fuzz the API against it, so it stays true."""
+    return jsonify(_openapi())
