@@ -34,6 +34,15 @@ DEFAULTS: dict = {
     "MAX_BATCH": 64,
     # Answers below this confidence carry "uncertain": true.
     "UNCERTAIN_BELOW": 0.6,
+    # Rate limiting per client address (Flask-Limiter): on by default, 429 with Retry-After when over.
+    "RATELIMIT_ENABLED": True,
+    # The limit on every request but static files: "N per second|minute|hour", several joined by ";".
+    "RATELIMIT_DEFAULT": "300 per minute",
+    # Where the counts live: memory:// counts per worker process; redis://host:6379 shares them between
+    # workers and hosts (needs the redis package).
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # Origins allowed to call /api from a browser (CORS): [] (off), a list of origins, or "*" for any.
+    "CORS_ORIGINS": [],
     # Upload form's CSRF token lifetime in seconds (None: as long as the session).
     "WTF_CSRF_TIME_LIMIT": None,
 }

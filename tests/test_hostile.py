@@ -49,7 +49,9 @@ def files() -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def client():
-    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+    )
     return app.test_client()
 
 

@@ -25,7 +25,15 @@ CHECKS = [
 
 # The real model, and small limits so that fuzzed bodies reach them too. (Built here rather than in a fixture:
 # schemathesis's fixture-based loader does not run under pytest 9.)
-APP = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "MAX_BATCH": 4, "MAX_CONTENT_LENGTH": 2_000_000})
+APP = create_app(
+    {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,
+        "MAX_BATCH": 4,
+        "MAX_CONTENT_LENGTH": 2_000_000,
+    }
+)
 # Raw image bodies of the types schemathesis has no sample of go out as the bytes it generated.
 schemathesis.serializer.alias(["image/bmp", "image/tiff"], "application/octet-stream")
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)

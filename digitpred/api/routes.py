@@ -12,7 +12,7 @@ from flask import current_app, jsonify, request
 from digitpred.api import bp
 from digitpred.api.inputs import JsonLimits, image_from_request, images_from_request
 from digitpred.errors import RequestError
-from digitpred.extensions import ml
+from digitpred.extensions import limiter, ml
 from digitpred.ml.errors import DigitpredError
 from digitpred.ml.model import MODEL_NAME
 from digitpred.ml.service import predict as run_prediction
@@ -55,6 +55,7 @@ def predict_batch():
 
 
 @bp.get("/health")
+@limiter.exempt  # load balancers and monitors poll it
 def health():
     """Up, and whether predictions can be served: "degraded" with the reason when the model cannot be."""
     holder = ml.holder

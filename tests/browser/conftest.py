@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """The real app with the committed model, on a free loopback port, for the whole session."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test"})
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "RATELIMIT_ENABLED": False})
     # Load the model now, so the first test does not pay for it while it waits on the page.
     warm = app.test_client().post(
         "/api/predict", data={"image": (io.BytesIO((RESOURCES / "canvas-7.png").read_bytes()), "canvas-7.png")}
