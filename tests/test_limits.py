@@ -11,7 +11,7 @@ from PIL import Image
 
 from digitpred.api.inputs import json_depth
 from digitpred.ml.decode import decode, gif_frames
-from digitpred.ml.errors import ImageSideTooLarge, ImageTooSmall, TooManyFrames
+from digitpred.ml.errors import ImageSideTooLarge, ImageTooSmall, InvalidImage, TooManyFrames
 from tests.conftest import png_bytes, resource
 
 
@@ -123,3 +123,17 @@ def test_json_size_is_checked_before_the_body_is_read(faked_client):
         environ_overrides={"CONTENT_LENGTH": str(50 * 1024 * 1024)},
     )
     assert (rv.status_code, rv.json["error"]["code"]) == (413, "json_too_large")
+
+
+@pytest.mark.parametrize(
+    "filler", [b"\x01\x00" * 2_000_000, b"\x21\xfe\x00" * 1_000_000], ids=["sub-blocks", "extensions"]
+)
+def test_gif_cut_into_tiny_blocks_is_refused_early(filler):
+    """Millions of one-byte blocks would make the frame count crawl: such a file is refused once the count of
+    blocks passes what an encoder's 255-byte blocks could explain."""
+    head = animation("GIF", 1)
+    head = head[: head.index(b"\x2c")]
+    frame = b"\x2c\x00\x00\x00\x00\x10\x00\x10\x00\x00\x08"
+    data = head + (frame + filler if filler[0] == 1 else filler + frame + b"\x01\x00") + b"\x00\x3b"
+    with pytest.raises(InvalidImage, match="tiny blocks"):
+        gif_frames(data, 101)

@@ -79,18 +79,26 @@ def has_more_frames(img: Image.Image, data: bytes, limit: int) -> bool:
     return int(getattr(img, "n_frames", 1)) > limit
 
 
+_FRAGMENTED = "The GIF is cut into implausibly many tiny blocks."
+
+
 def gif_frames(data: bytes, stop: int) -> int:
     """Image descriptors in a GIF, counted up to `stop`: the sub-blocks are skipped by their lengths, never
-    decompressed, so a thousand-frame GIF costs no more than reading its bytes once."""
+    decompressed, so a thousand-frame GIF costs no more than reading its bytes once. Encoders write data in
+    sub-blocks of 255 bytes; a file cut into far smaller ones (a cheap way to make this loop crawl) is refused."""
     if len(data) < 13:
         return 0
     pos = 13
     if data[10] & 0x80:  # a global colour table follows the screen descriptor
         pos += 3 << ((data[10] & 7) + 1)
-    frames = 0
+    frames = blocks = 0
     end = len(data)
+    most_blocks = 10_000 + end // 64
     while pos < end and frames < stop:
         kind = data[pos]
+        blocks += 1
+        if blocks > most_blocks:
+            raise InvalidImage(_FRAGMENTED)
         if kind == 0x3B:  # trailer
             break
         if kind == 0x21:  # extension: label, then sub-blocks
@@ -108,5 +116,8 @@ def gif_frames(data: bytes, stop: int) -> int:
             break
         while pos < end and data[pos]:
             pos += data[pos] + 1
+            blocks += 1
+            if blocks > most_blocks:
+                raise InvalidImage(_FRAGMENTED)
         pos += 1
     return frames
