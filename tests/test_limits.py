@@ -137,3 +137,15 @@ def test_gif_cut_into_tiny_blocks_is_refused_early(filler):
     data = head + (frame + filler if filler[0] == 1 else filler + frame + b"\x01\x00") + b"\x00\x3b"
     with pytest.raises(InvalidImage, match="tiny blocks"):
         gif_frames(data, 101)
+
+
+def test_json_must_be_utf8_so_the_depth_scan_cannot_be_fooled(faked_client):
+    """In UTF-16 an escaped quote is not the two adjacent bytes the scan removes: it would pair with a later
+    quote and hide the brackets between them from the count, and the parser would recurse until it failed."""
+    text = '{"a": "x\\"", "b": ' + "[" * 5000 + "]" * 5000 + ', "c": "d"}'
+    client = faked_client()
+    for encoding in ("utf-16-le", "utf-16", "utf-32"):
+        rv = client.post("/api/predict", data=text.encode(encoding), content_type="application/json")
+        assert (rv.status_code, rv.json["error"]["code"]) == (400, "invalid_json"), encoding
+    rv = client.post("/api/predict", data=text.encode("utf-8"), content_type="application/json")
+    assert (rv.status_code, rv.json["error"]["code"]) == (422, "json_too_deep")

@@ -57,12 +57,20 @@ def read_json(request: Request, limits: JsonLimits):
     data = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH when the length is not declared
     if len(data) > limits.max_bytes:
         raise too_large
-    if json_depth(data) > limits.max_depth:
-        raise RequestError(
-            "json_too_deep", f"JSON may nest arrays and objects at most {limits.max_depth} deep (MAX_JSON_DEPTH).", 422
-        )
+    too_deep = RequestError(
+        "json_too_deep", f"JSON may nest arrays and objects at most {limits.max_depth} deep (MAX_JSON_DEPTH).", 422
+    )
     try:
-        return json.loads(data)
+        # UTF-8 only (RFC 8259): the depth scan reads bytes, and in UTF-16 an escaped quote would slip past it.
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RequestError("invalid_json", "The request body is not UTF-8 JSON.") from exc
+    if json_depth(data) > limits.max_depth:
+        raise too_deep
+    try:
+        return json.loads(text)
+    except RecursionError as exc:  # not reached past the scan; kept so that no body can make a 500
+        raise too_deep from exc
     except ValueError as exc:
         raise RequestError("invalid_json", "The request body is not valid JSON.") from exc
 
