@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
+from digitpred.api.inputs import json_depth
 from digitpred.ml.errors import DigitpredError
 from digitpred.ml.preprocess import preprocess_array
 from digitpred.ml.service import prepare
@@ -112,3 +115,27 @@ def test_arbitrary_bytes_behind_a_known_signature(tail, signature):
         assert_field(prepare(signature + tail))
     except DigitpredError:
         pass
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(alphabet='[]{}"\\ab,:\n'),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet='[]{}"\\k', max_size=4), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+def nesting(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(nesting, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(nesting, value), default=0)
+    return 0
+
+
+@FAST
+@given(JSON_VALUES, st.booleans())
+def test_json_depth_scan_agrees_with_the_parser(value, ascii_only):
+    """Brackets, quotes and backslashes inside strings and keys never fool the scan."""
+    assert json_depth(json.dumps(value, ensure_ascii=ascii_only).encode()) == nesting(value)
