@@ -189,9 +189,31 @@ def main() -> None:
             "tracebacks": log.count("Traceback"),
             "worker_timeouts": log.count("WORKER TIMEOUT"),
         }
+    failures = verdict(results)
+    results["failures"] = failures
     report(results)
     Path(opts.out).write_text(json.dumps({"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), **results}, indent=2))
     print(f"wrote {opts.out}")
+    print("PASS" if not failures else "FAIL: " + "; ".join(failures))
+    sys.exit(1 if failures else 0)
+
+
+def verdict(r: dict) -> list[str]:
+    """What the issue asks of the soak: no 5xx, no dropped connection, no worker growing by more than 10%."""
+    soak, failures = r["soak"], []
+    if soak["server_errors"]:
+        failures.append(f"{soak['server_errors']} answers were 5xx")
+    dropped = sum(soak[key] for key in ("connect_errors", "read_errors", "write_errors", "timeouts"))
+    if dropped:
+        failures.append(f"{dropped} socket errors or timeouts")
+    failures += [f"worker {pid} grew {m['growth']:+.1%}" for pid, m in r["rss_mb"].items() if m["growth"] > 0.10]
+    if r["workers_replaced_during_soak"]:
+        failures.append(f"workers died during the soak: replaced by {r['workers_replaced_during_soak']}")
+    if r["kill"]["load"]["server_errors"] or "replaced_by" not in r["kill"]:
+        failures.append("the killed worker was not replaced cleanly")
+    if r["health_after"].get("status") != "ok" or any(r["log"].values()):
+        failures.append(f"after: health {r['health_after']}, log {r['log']}")
+    return failures
 
 
 def kill_one_worker(wrk: str, base: str, folder: Path, master: int, opts) -> dict:
