@@ -8,6 +8,7 @@ from flask import Flask, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from digitpred.extensions import retry_after
 from digitpred.ml.errors import DigitpredError
 
 
@@ -44,8 +45,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(exc: RateLimitExceeded):
-        from digitpred.extensions import retry_after
-
         seconds = retry_after()
         if wants_json():
             message = f"Too many requests from this address (at most {exc.description}); try again in {seconds} s."
