@@ -29,14 +29,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     except OSError:
         pass  # a read-only install is fine: the instance folder only holds optional config
 
-    from digitpred import feedback, security
+    from digitpred import cors, feedback, security
     from digitpred.errors import register_error_handlers
-    from digitpred.extensions import csrf, ml
+    from digitpred.extensions import csrf, limiter, ml
 
+    limiter.init_app(app)  # first: a flood is refused before any other work, CSRF checks included
     csrf.init_app(app)
     ml.init_app(app)
     security.init_app(app)
     feedback.init_app(app)
+    cors.init_app(app)
     register_error_handlers(app)
 
     from digitpred.api import bp as api_bp

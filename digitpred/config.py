@@ -19,6 +19,17 @@ DEFAULTS: dict = {
     "PRELOAD_MODEL": False,
     # Largest decoded image in pixels (width × height), checked on the header before decoding.
     "MAX_IMAGE_PIXELS": 40_000_000,
+    # Longest side of an image in pixels (a 100,000×1 strip passes the pixel count), checked on the header.
+    "MAX_IMAGE_SIDE": 16_384,
+    # Shortest side in pixels: anything smaller cannot hold a readable digit (422 image_too_small).
+    "MIN_IMAGE_SIDE": 8,
+    # Most frames of an animated GIF, PNG, WebP or a multi-page TIFF, counted without decoding them; only the
+    # first frame is ever read.
+    "MAX_FRAMES": 100,
+    # Largest JSON body in bytes, checked before it is parsed (JSON carries base64: a 6 MB image fits).
+    "MAX_JSON_BYTES": 8 * 1024 * 1024,
+    # Deepest nesting of arrays and objects in a JSON body, checked before it is parsed.
+    "MAX_JSON_DEPTH": 16,
     # Most images one POST /api/predict/batch may carry.
     "MAX_BATCH": 64,
     # Answers below this confidence carry "uncertain": true.
@@ -34,6 +45,15 @@ DEFAULTS: dict = {
     "FEEDBACK_RETENTION_DAYS": 365,
     # The review page (/review) is off (404) unless this token is set; send it as a Bearer token or log in with it.
     "REVIEW_TOKEN": None,
+    # Rate limiting per client address (Flask-Limiter): on by default, 429 with Retry-After when over.
+    "RATELIMIT_ENABLED": True,
+    # The limit on every request but static files: "N per second|minute|hour", several joined by ";".
+    "RATELIMIT_DEFAULT": "300 per minute",
+    # Where the counts live: memory:// counts per worker process; redis://host:6379 shares them between
+    # workers and hosts (needs the redis package).
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # Origins allowed to call /api from a browser (CORS): [] (off), a list of origins, or "*" for any.
+    "CORS_ORIGINS": [],
     # Upload form's CSRF token lifetime in seconds (None: as long as the session).
     "WTF_CSRF_TIME_LIMIT": None,
 }

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from flask import Flask, jsonify, request
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from digitpred.extensions import retry_after
 from digitpred.ml.errors import DigitpredError
 
 
@@ -41,11 +43,22 @@ def register_error_handlers(app: Flask) -> None:
     def _domain_error(exc: DigitpredError):
         return error_response(exc.code, exc.message, exc.status)
 
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(exc: RateLimitExceeded):
+        seconds = retry_after()
+        if wants_json():
+            message = f"Too many requests from this address (at most {exc.description}); try again in {seconds} s."
+            response = error_response("rate_limited", message, 429)
+        else:
+            response = exc.get_response()
+        response.headers["Retry-After"] = str(seconds)
+        return response
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if not wants_json():
-            return exc
-        code = {413: "request_too_large", 404: "not_found", 405: "method_not_allowed"}.get(
+            return exc.get_response()
+        code = {413: "request_too_large", 404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}.get(
             exc.code or 500, _snake(exc.name)
         )
         response = error_response(code, exc.description or exc.name, exc.code or 500)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from pathlib import Path
 
 from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -36,6 +40,28 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(Path(__file__).parent / "migrations"))
 
 
+class RateLimiter(Limiter):
+    """Flask-Limiter keyed on the client address. It keeps its settings on the instance, from the first app it
+    meets; so each app's limit is read from its own config per request, and an app with RATELIMIT_ENABLED false
+    is never hooked up (rather than switching the shared instance off for every app). Its counts live in the
+    storage of the app set up last: one app per process, as in production."""
+
+    def init_app(self, app: Flask) -> None:
+        if app.config["RATELIMIT_ENABLED"]:
+            super().init_app(app)
+
+
+limiter = RateLimiter(key_func=get_remote_address, default_limits=[lambda: current_app.config["RATELIMIT_DEFAULT"]])
+
+
+def retry_after() -> int:
+    """Seconds until the breached limit's window resets: the Retry-After of a 429."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
 class ML:
     """Ties the serving core to an app: a lazy ModelHolder and settings in app.extensions["digitpred"]."""
 
@@ -51,6 +77,9 @@ class ML:
             "metadata": read_metadata(path),
             "settings": Settings(
                 max_pixels=int(app.config["MAX_IMAGE_PIXELS"]),
+                max_side=int(app.config["MAX_IMAGE_SIDE"]),
+                min_side=int(app.config["MIN_IMAGE_SIDE"]),
+                max_frames=int(app.config["MAX_FRAMES"]),
                 uncertain_below=float(app.config["UNCERTAIN_BELOW"]),
             ),
         }

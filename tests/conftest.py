@@ -30,7 +30,7 @@ class FakeModel:
 
 @pytest.fixture
 def config() -> dict:
-    return {"TESTING": True, "SECRET_KEY": "test-secret"}
+    return {"TESTING": True, "SECRET_KEY": "test-secret", "RATELIMIT_ENABLED": False}
 
 
 @pytest.fixture

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
+from dataclasses import dataclass
 
+import numpy as np
 from flask import Request
 
 from digitpred.errors import RequestError
@@ -15,6 +18,61 @@ BATCH_FIELD = "images"
 _DATA_URL = re.compile(
     r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?)(?P<b64>;base64)?,(?P<data>.*)$", re.S
 )
+
+
+@dataclass(frozen=True)
+class JsonLimits:
+    max_bytes: int = 8 * 1024 * 1024
+    max_depth: int = 16
+
+
+def json_depth(data: bytes) -> int:
+    """How deeply arrays and objects nest, found without parsing: escapes and strings are cut out at C speed
+    (bytes.replace, translate and one linear regex), then the brackets left are summed in chunks by numpy.
+    The parser is only handed bodies this has passed, so it never recurses past the limit."""
+    data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    structure = re.sub(rb'"[^"]*"', b"", data.translate(None, _NOT_STRUCTURE))
+    depth = deepest = 0
+    for start in range(0, len(structure), 1 << 20):
+        chunk = np.frombuffer(structure[start : start + (1 << 20)], dtype=np.uint8)
+        steps = np.isin(chunk, _OPEN).astype(np.int32) - np.isin(chunk, _CLOSE).astype(np.int32)
+        levels = np.cumsum(steps) + depth
+        deepest = max(deepest, int(levels.max()))
+        depth = int(levels[-1])
+    return deepest
+
+
+_OPEN = np.frombuffer(b"[{", dtype=np.uint8)
+_CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+
+
+def read_json(request: Request, limits: JsonLimits):
+    """The parsed body, its size and depth checked before the parser sees it."""
+    too_large = RequestError(
+        "json_too_large", f"A JSON body may be at most {limits.max_bytes:,} bytes (MAX_JSON_BYTES).", 413
+    )
+    if request.content_length is not None and request.content_length > limits.max_bytes:
+        raise too_large
+    data = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH when the length is not declared
+    if len(data) > limits.max_bytes:
+        raise too_large
+    too_deep = RequestError(
+        "json_too_deep", f"JSON may nest arrays and objects at most {limits.max_depth} deep (MAX_JSON_DEPTH).", 422
+    )
+    try:
+        # UTF-8 only (RFC 8259): the depth scan reads bytes, and in UTF-16 an escaped quote would slip past it.
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RequestError("invalid_json", "The request body is not UTF-8 JSON.") from exc
+    if json_depth(data) > limits.max_depth:
+        raise too_deep
+    try:
+        return json.loads(text)
+    except RecursionError as exc:  # not reached past the scan; kept so that no body can make a 500
+        raise too_deep from exc
+    except ValueError as exc:
+        raise RequestError("invalid_json", "The request body is not valid JSON.") from exc
 
 
 def decode_base64(text: str) -> bytes:
@@ -38,7 +96,9 @@ def decode_base64(text: str) -> bytes:
         raise RequestError("invalid_base64", "The image is not valid base64.") from exc
 
 
-def images_from_request(request: Request, limit: int) -> list[bytes | RequestError]:
+def images_from_request(
+    request: Request, limit: int, json_limits: JsonLimits = JsonLimits()
+) -> list[bytes | RequestError]:
     """A batch: multipart files in the field 'images', or JSON {"images": [data URL or base64, ...]}.
 
     A bad item is returned as its error, in its place, so that the others are still answered.
@@ -47,9 +107,7 @@ def images_from_request(request: Request, limit: int) -> list[bytes | RequestErr
     if mimetype == "multipart/form-data":
         values: list = request.files.getlist(BATCH_FIELD)
     elif mimetype == "application/json" or mimetype.endswith("+json"):
-        payload = request.get_json(silent=True)
-        if payload is None:
-            raise RequestError("invalid_json", "The request body is not valid JSON.")
+        payload = read_json(request, json_limits)
         values = payload.get(BATCH_FIELD) if isinstance(payload, dict) else None
         if not isinstance(values, list):
             raise RequestError("missing_image", f'Send JSON like {{"{BATCH_FIELD}": ["data:image/png;base64,..."]}}.')
@@ -80,7 +138,7 @@ def images_from_request(request: Request, limit: int) -> list[bytes | RequestErr
     return items
 
 
-def image_from_request(request: Request) -> tuple[bytes, str | None]:
+def image_from_request(request: Request, json_limits: JsonLimits = JsonLimits()) -> tuple[bytes, str | None]:
     """The image and, where the body carries one, the `mode` (form field or JSON key)."""
     mimetype = request.mimetype or ""
     if mimetype == "multipart/form-data" or mimetype == "application/x-www-form-urlencoded":
@@ -94,9 +152,7 @@ def image_from_request(request: Request) -> tuple[bytes, str | None]:
             return decode_base64(request.form[FIELD]), request.form.get("mode")
         raise RequestError("missing_image", f"Send the image as a file in the form field '{FIELD}'.")
     if mimetype == "application/json" or mimetype.endswith("+json"):
-        payload = request.get_json(silent=True)
-        if payload is None:
-            raise RequestError("invalid_json", "The request body is not valid JSON.")
+        payload = read_json(request, json_limits)
         if not isinstance(payload, dict) or FIELD not in payload:
             raise RequestError("missing_image", f'Send JSON like {{"{FIELD}": "data:image/png;base64,..."}}.')
         value = payload[FIELD]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from flask import current_app, jsonify, request
 
 from digitpred.api import bp
-from digitpred.api.inputs import image_from_request, images_from_request
+from digitpred.api.inputs import JsonLimits, image_from_request, images_from_request
 from digitpred.errors import RequestError
-from digitpred.extensions import ml
+from digitpred.extensions import limiter, ml
 from digitpred.ml.errors import DigitpredError
 from digitpred.ml.model import MODEL_NAME
 from digitpred.ml.service import predict as run_prediction
@@ -20,9 +23,14 @@ from digitpred.ml.training.data import VALIDATION_SIZE
 MODES = ("digit", "number")
 
 
+def json_limits() -> JsonLimits:
+    config = current_app.config
+    return JsonLimits(int(config["MAX_JSON_BYTES"]), int(config["MAX_JSON_DEPTH"]))
+
+
 @bp.post("/predict")
 def predict():
-    data, mode = image_from_request(request)
+    data, mode = image_from_request(request, json_limits())
     mode = mode or request.args.get("mode") or "digit"
     if mode not in MODES:
         raise RequestError("invalid_mode", f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
@@ -33,7 +41,7 @@ def predict():
 
 @bp.post("/predict/batch")
 def predict_batch():
-    items = images_from_request(request, int(current_app.config["MAX_BATCH"]))
+    items = images_from_request(request, int(current_app.config["MAX_BATCH"]), json_limits())
     images = [item for item in items if isinstance(item, bytes)]
     answers = iter(run_batch(images, ml.model(), ml.settings) if images else [])
     results = []
@@ -47,6 +55,7 @@ def predict_batch():
 
 
 @bp.get("/health")
+@limiter.exempt  # load balancers and monitors poll it
 def health():
     """Up, and whether predictions can be served: "degraded" with the reason when the model cannot be."""
     holder = ml.holder
@@ -78,3 +87,14 @@ def model_info():
             "loaded": ml.holder.ready,
         }
     )
+
+
+@cache
+def _openapi() -> dict:
+    return json.loads(files("digitpred.api").joinpath("openapi.json").read_text(encoding="utf-8"))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The API's OpenAPI 3 description; the tests fuzz the API against it, so it stays true."""
+    return jsonify(_openapi())

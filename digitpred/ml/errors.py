@@ -46,3 +46,21 @@ class TooManyDigits(DigitpredError):
     status = 422
     code = "too_many_digits"
     default_message = "The image holds more digits than are read at once."
+
+
+class ImageSideTooLarge(DigitpredError):
+    status = 413
+    code = "image_side_too_large"
+    default_message = "The image is too wide or too tall."
+
+
+class ImageTooSmall(DigitpredError):
+    status = 422
+    code = "image_too_small"
+    default_message = "The image is too small to hold a digit."
+
+
+class TooManyFrames(DigitpredError):
+    status = 413
+    code = "too_many_frames"
+    default_message = "The image has too many frames."

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digitpred.ml.errors import InvalidImage, NoDigit
+from digitpred.ml.errors import ImageTooLarge, InvalidImage, NoDigit
 
 # Largest side the ink search works at: more pixels only cost time.
 WORK_SIDE = 512
@@ -319,3 +319,42 @@ def to_field(crop: np.ndarray) -> np.ndarray:
 def preprocess(img: Image.Image, options: Options = Options()) -> np.ndarray:
     """The one pipeline: decoded image in, 28×28 float32 (white ink on black, 0-1) out."""
     return to_field(digit_crop(ink_map(img, options), options))
+
+
+def from_array(arr: np.ndarray, max_pixels: int = 40_000_000) -> Image.Image:
+    """An array from a Python caller (a dataset's digit, a camera frame) -> an image the pipeline reads.
+
+    2-D grey or H×W×1/3/4; booleans, integers and floats of any range: uint8 is taken as it is, floats within
+    [0, 1] are scaled by 255, anything else is stretched from its minimum to its maximum (as 16-bit images are).
+    """
+    arr = np.asarray(arr)
+    if arr.dtype.kind not in "biuf":
+        raise InvalidImage(f"An array of {arr.dtype} is not an image.")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
+        raise InvalidImage(f"An array of shape {arr.shape} is not an image: send H×W or H×W×1, 3 or 4.")
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise InvalidImage("The image has no pixels.")
+    if arr.shape[0] * arr.shape[1] > max_pixels:
+        raise ImageTooLarge(f"The image has {arr.shape[0] * arr.shape[1]:,} pixels; at most {max_pixels:,}.")
+    if arr.dtype == np.bool_:
+        arr = arr.astype(np.uint8) * 255
+    elif arr.dtype != np.uint8:
+        values = arr.astype(np.float64)
+        if not np.isfinite(values).all():
+            raise InvalidImage("The image holds values that are not finite numbers.")
+        lo, hi = float(values.min()), float(values.max())
+        if arr.dtype.kind == "f" and lo >= 0 and hi <= 1:
+            values = values * 255.0
+        elif hi > lo:
+            values = (values - lo) * (255.0 / (hi - lo))
+        else:
+            values = np.zeros_like(values)
+        arr = np.clip(np.rint(values), 0, 255).astype(np.uint8)
+    return Image.fromarray(np.ascontiguousarray(arr))
+
+
+def preprocess_array(arr: np.ndarray, options: Options = Options()) -> np.ndarray:
+    """preprocess() for an array: the 28×28 field, or a typed error."""
+    return preprocess(from_array(arr), options)

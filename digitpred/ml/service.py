@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from digitpred.ml.decode import DEFAULT_MAX_PIXELS, decode
-from digitpred.ml.errors import DigitpredError, ImageTooLarge, InvalidImage, ModelNotReady, NoDigit
+from digitpred.ml.decode import DEFAULT_MAX_FRAMES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, DEFAULT_MIN_SIDE, decode
+from digitpred.ml.errors import DigitpredError, ModelNotReady
 from digitpred.ml.model import Model
 from digitpred.ml.preprocess import Options, preprocess
 from digitpred.ml.segment import segment
@@ -19,6 +19,9 @@ from digitpred.ml.segment import segment
 @dataclass(frozen=True)
 class Settings:
     max_pixels: int = DEFAULT_MAX_PIXELS
+    max_side: int = DEFAULT_MAX_SIDE
+    min_side: int = DEFAULT_MIN_SIDE
+    max_frames: int = DEFAULT_MAX_FRAMES
     # Below this confidence the answer is flagged as uncertain.
     uncertain_below: float = 0.6
     preprocess: Options = Options()
@@ -65,9 +68,19 @@ def classify(model: Model, fields: np.ndarray, settings: Settings = Settings()) 
     return results
 
 
+def decode_within(data: bytes, settings: Settings) -> Image.Image:
+    return decode(
+        data,
+        max_pixels=settings.max_pixels,
+        max_side=settings.max_side,
+        min_side=settings.min_side,
+        max_frames=settings.max_frames,
+    )
+
+
 def prepare(data: bytes, settings: Settings = Settings()) -> np.ndarray:
     """Bytes -> the 28×28 field, raising InvalidImage, ImageTooLarge or NoDigit."""
-    return preprocess(decode(data, max_pixels=settings.max_pixels), settings.preprocess)
+    return preprocess(decode_within(data, settings), settings.preprocess)
 
 
 def predict(data: bytes, model: Model, settings: Settings = Settings()) -> Prediction:
@@ -105,7 +118,7 @@ class NumberReading:
 
 def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -> NumberReading:
     """A number written in a row: segmented, each digit normalised like a single one, one forward pass."""
-    img = decode(data, max_pixels=settings.max_pixels)
+    img = decode_within(data, settings)
     pieces = segment(img, settings.preprocess, score=lambda fields: np.asarray(model(fields[..., None])))
     predictions = classify(model, np.stack([p.field for p in pieces]), settings)
     return NumberReading([(p, piece.box) for p, piece in zip(predictions, pieces, strict=True)])
@@ -119,7 +132,7 @@ def predict_batch(
     for data in items:
         try:
             prepared.append(prepare(data, settings))
-        except (InvalidImage, ImageTooLarge, NoDigit) as exc:
+        except DigitpredError as exc:  # any image's own fault stays that image's answer
             prepared.append(exc)
     fields = [p for p in prepared if isinstance(p, np.ndarray)]
     predictions = iter(classify(model, np.stack(fields), settings) if fields else [])

@@ -7,7 +7,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 
-EXTENSIONS = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
+EXTENSIONS = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
 
 
 class UploadForm(FlaskForm):
@@ -15,7 +15,7 @@ class UploadForm(FlaskForm):
         "Photo or scan of a digit",
         validators=[
             FileRequired("Choose an image file."),
-            FileAllowed(EXTENSIONS, "Choose a PNG, JPEG, GIF, BMP or WebP image."),
+            FileAllowed(EXTENSIONS, "Choose a PNG, JPEG, GIF, BMP, WebP or TIFF image."),
         ],
     )
     mode = RadioField(

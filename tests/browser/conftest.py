@@ -62,7 +62,14 @@ def server_app(tmp_path_factory):
     from flask_migrate import upgrade
 
     database = tmp_path_factory.mktemp("db") / "feedback.sqlite"
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "RATELIMIT_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        }
+    )
     with app.app_context():
         upgrade()
     return app

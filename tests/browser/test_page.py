@@ -283,7 +283,7 @@ def test_the_file_input_offers_the_camera_on_phones(page: Page):
     # The picker keeps the photo library (no capture); a second input opens the camera.
     file_input = page.locator("#upload-form input[name=image]")
     expect(file_input).not_to_have_attribute("capture", "environment")
-    expect(file_input).to_have_attribute("accept", "image/png,image/jpeg,image/gif,image/bmp,image/webp")
+    expect(file_input).to_have_attribute("accept", "image/png,image/jpeg,image/gif,image/bmp,image/webp,image/tiff")
     page.locator("#tab-upload").click()
     camera = page.locator("#camera")
     expect(camera).to_have_attribute("capture", "environment")
