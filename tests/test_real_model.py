@@ -61,3 +61,34 @@ def test_rotated_photo_needs_its_exif(real_client):
     img.save(buf, format="PNG")  # drops the EXIF orientation
     rv = real_client.post("/api/predict", data=buf.getvalue(), content_type="image/png")
     assert rv.json["digit"] != 7 or rv.json["confidence"] < 0.9
+
+
+def _read_right(client, images, labels, make) -> float:
+    right = 0
+    for digit, label in zip(images, labels, strict=True):
+        data, ext = make(digit)
+        rv = client.post("/api/predict", data=data, content_type="image/jpeg" if ext == "jpg" else "image/png")
+        assert rv.status_code == 200, rv.json
+        right += rv.json["digit"] == label
+    return right / len(labels)
+
+
+def test_phone_photos_of_heldout_digits(real_client, heldout):
+    """Paper photographed with falling light, a hard-edged shadow, tint, noise, blur, a tilt and EXIF turns: the
+    shadow's edge and the paper's edge must not be read as strokes. (Smaller frames than the evaluation set's, for
+    time; the same generator.)"""
+    from digitpred.ml.evalsets import photo
+
+    images, labels = heldout
+    rng = np.random.default_rng(11)
+    share = _read_right(real_client, images[:100], labels[:100], lambda d: photo(d, rng, size=(480, 640)))
+    assert share >= 0.95, share
+
+
+def test_low_resolution_scans_of_heldout_digits(real_client, heldout):
+    """Digits 8 to 32 pixels tall, enlarged blocky or blurred, thick pens, palette and 16-bit files."""
+    from digitpred.ml.evalsets import scan
+
+    images, labels = heldout
+    rng = np.random.default_rng(11)
+    assert _read_right(real_client, images, labels, lambda d: scan(d, rng)) >= 0.95
