@@ -48,6 +48,20 @@ def register_commands(app: Flask) -> None:
         help="Also train on this many training digits redrawn as canvas strokes and preprocessed.",
     )
     @click.option(
+        "--rendered-scan",
+        default=0,
+        show_default=True,
+        type=click.IntRange(0),
+        help="Also train on this many training digits made into low-resolution scans and preprocessed.",
+    )
+    @click.option(
+        "--rendered-photo",
+        default=0,
+        show_default=True,
+        type=click.IntRange(0),
+        help="Also train on this many training digits made into phone photos of paper and preprocessed.",
+    )
+    @click.option(
         "--cache",
         "cache_dir",
         default=".cache",
@@ -83,6 +97,8 @@ def register_commands(app: Flask) -> None:
         limit,
         validation_size,
         rendered,
+        rendered_scan,
+        rendered_photo,
         cache_dir,
         extra,
         extra_weight,
@@ -102,6 +118,8 @@ def register_commands(app: Flask) -> None:
             limit=limit,
             validation_size=validation_size,
             rendered=rendered,
+            rendered_scan=rendered_scan,
+            rendered_photo=rendered_photo,
             cache_dir=cache_dir,
             extra=extra,
             extra_weight=extra_weight,

@@ -63,6 +63,10 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
             "50",
             "--rendered",
             "20",
+            "--rendered-scan",
+            "10",
+            "--rendered-photo",
+            "5",
             "--cache",
             str(tmp_path / "cache"),
         ],
@@ -71,9 +75,12 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
     assert result.exit_code == 0, result.output
     assert "validation accuracy" in result.output
     meta = json.loads((out / "digitpred-cnn.json").read_text())
-    # 150 training digits, plus 20 of them redrawn as canvas strokes; the 50 held out are never used.
-    assert meta["training"]["digits"] == 170 and meta["validation"]["digits"] == 50
+    # 150 training digits, plus 20 of them redrawn as canvas strokes, 10 as scans and 5 as photos (a redrawn
+    # digit can vanish); the 50 held out are never used.
+    assert 175 <= meta["training"]["digits"] <= 185 and meta["validation"]["digits"] == 50
     assert len(list((tmp_path / "cache").glob("rendered-20-*.npz"))) == 1
+    assert len(list((tmp_path / "cache").glob("rendered-scan-10-*.npz"))) == 1
+    assert len(list((tmp_path / "cache").glob("rendered-photo-5-*.npz"))) == 1
     model = load_model(out / "digitpred-cnn.tflite")
     probs = model(heldout[0][:4].astype(np.float32)[..., None] / 255)
     assert probs.shape == (4, 10)

@@ -1,5 +1,6 @@
-"""Training digits redrawn as canvas strokes and put through the serving pipeline: what the model will see
-from people drawing on the page. Made from training digits only; evaluation sets use held-out ones."""
+"""Training digits redrawn the way people will send them (canvas strokes, low-resolution scans, phone photos of
+paper) and put through the serving pipeline: the model learns what the pipeline makes of such inputs. Made from
+training digits only; the evaluation sets use held-out ones."""
 
 from __future__ import annotations
 
@@ -8,30 +9,56 @@ from pathlib import Path
 
 import numpy as np
 
+from digitpred.ml.decode import decode
 from digitpred.ml.errors import DigitpredError
+from digitpred.ml.evalsets import photo, scan
 from digitpred.ml.preprocess import preprocess
 from digitpred.ml.render import Stroke, draw, place
 
+KINDS = ("canvas", "scan", "photo")
+# Photos for training are smaller frames than the evaluation set's: the pipeline works at 512 pixels anyway.
+PHOTO_SIZES = ((480, 640), (640, 480), (600, 600))
 
-def _render_one(args: tuple[np.ndarray, int]) -> np.ndarray | None:
-    digit, seed = args
-    rng = np.random.default_rng(seed)
+
+def _canvas(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     height = rng.uniform(40, 240)
     width = min(rng.uniform(2, 40), height / 3)
+    return preprocess(draw(digit, Stroke(height, place(height, width, rng), width)))
+
+
+def _scan(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return preprocess(decode(scan(digit, rng)[0]))
+
+
+def _photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    size = PHOTO_SIZES[int(rng.integers(len(PHOTO_SIZES)))]
+    return preprocess(decode(photo(digit, rng, size=size)[0]))
+
+
+MAKERS = {"canvas": _canvas, "scan": _scan, "photo": _photo}
+
+
+def _render_one(args: tuple[str, np.ndarray, int]) -> np.ndarray | None:
+    kind, digit, seed = args
     try:
-        return preprocess(draw(digit, Stroke(height, place(height, width, rng), width)))
+        return MAKERS[kind](digit, np.random.default_rng(seed))
     except (DigitpredError, ValueError):
         return None  # a digit whose skeleton is empty or whose drawing vanished
 
 
-def render_set(images: np.ndarray, labels: np.ndarray, seed: int, cache: str | Path | None = None):
-    """Each digit redrawn once (random size, position and pen) and preprocessed: N×28×28 float32 and labels."""
+def render_set(
+    images: np.ndarray, labels: np.ndarray, seed: int, cache: str | Path | None = None, kind: str = "canvas"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each digit redrawn once as `kind` (random size, position, pen, light) and preprocessed: N×28×28 float32
+    and labels."""
     if cache and Path(cache).is_file():
         data = np.load(cache)
         return data["x"], data["y"]
-    jobs = [(digit, seed * 1_000_003 + i) for i, digit in enumerate(images)]
+    # Canvas keeps its original seeds, so the cached sets of earlier models stay valid.
+    base = seed * 1_000_003 + KINDS.index(kind) * 7_919_111
+    jobs = [(kind, digit, base + i) for i, digit in enumerate(images)]
     with multiprocessing.get_context("fork").Pool() as pool:
-        fields = pool.map(_render_one, jobs, chunksize=256)
+        fields = pool.map(_render_one, jobs, chunksize=64)
     keep = [i for i, f in enumerate(fields) if f is not None]
     x = np.stack([fields[i] for i in keep]).astype(np.float32)
     y = labels[keep]

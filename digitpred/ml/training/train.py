@@ -55,6 +55,8 @@ def train(
     limit: int | None = None,
     validation_size: int = VALIDATION_SIZE,
     rendered: int = 0,
+    rendered_scan: int = 0,
+    rendered_photo: int = 0,
     cache_dir: str | Path | None = None,
     extra: list[str | Path] | tuple = (),
     extra_weight: float = 1.0,
@@ -64,7 +66,8 @@ def train(
     """Train, then write <name>.keras, <name>.tflite and <name>.json into out_dir; return the metadata.
 
     `limit` trains on the first `limit` training digits only (for smoke tests). `rendered` adds that many
-    training digits redrawn as canvas strokes and put through the serving pipeline (cached in cache_dir).
+    training digits redrawn as canvas strokes and put through the serving pipeline (cached in cache_dir);
+    `rendered_scan` and `rendered_photo` as many made into low-resolution scans and phone photos of paper.
     `extra` adds every digit of those IDX folders (e.g. people's corrections, `flask export-feedback`), each counting
     `extra_weight` times as much as a training digit in the loss; none of them is held out. `init` fine-tunes that
     Keras model (same architecture) instead of starting afresh, at a tenth of the learning rate.
@@ -84,13 +87,17 @@ def train(
     x_train_raw, y_train_raw = x_train, y_train
     x_train = (x_train.astype(np.float32) / 255.0)[..., None]
     x_val = (x_val.astype(np.float32) / 255.0)[..., None]
-    if rendered:
+    counts = {"canvas": rendered, "scan": rendered_scan, "photo": rendered_photo}
+    for kind, count in counts.items():
+        if not count:
+            continue
         from digitpred.ml.training.rendered import render_set
 
-        pick = np.random.default_rng(seed).choice(len(x_train_raw), min(rendered, len(x_train_raw)), replace=False)
-        cache = Path(cache_dir) / f"rendered-{len(pick)}-seed{seed}-of{len(x_train_raw)}.npz" if cache_dir else None
-        xr, yr = render_set(x_train_raw[pick], y_train_raw[pick], seed, cache)
-        log(f"added {len(xr)} training digits redrawn as canvas strokes and preprocessed")
+        pick = np.random.default_rng(seed).choice(len(x_train_raw), min(count, len(x_train_raw)), replace=False)
+        stem = "rendered" if kind == "canvas" else f"rendered-{kind}"
+        cache = Path(cache_dir) / f"{stem}-{len(pick)}-seed{seed}-of{len(x_train_raw)}.npz" if cache_dir else None
+        xr, yr = render_set(x_train_raw[pick], y_train_raw[pick], seed, cache, kind=kind)
+        log(f"added {len(xr)} training digits redrawn as {kind} images and preprocessed")
         x_train = np.concatenate([x_train, xr[..., None]])
         y_train = np.concatenate([y_train, yr])
     weights = np.ones(len(x_train), dtype=np.float32)
@@ -152,14 +159,16 @@ def train(
         "parameters": int(model.count_params()),
         "training": {
             "data": "MNIST training split, first 50,000 digits, with augmentation"
-            + (
-                f", plus {rendered:,} of them redrawn as canvas strokes through the serving pipeline"
-                if rendered
-                else ""
+            + "".join(
+                f", plus {count:,} of them redrawn as {kind} images through the serving pipeline"
+                for kind, count in counts.items()
+                if count
             )
             + (f", plus {extra_digits:,} extra digits (corrections) weighted {extra_weight:g}" if extra_digits else ""),
             "digits": int(len(x_train)),
             "rendered": int(rendered),
+            "rendered_scan": int(rendered_scan),
+            "rendered_photo": int(rendered_photo),
             "extra": {"digits": int(extra_digits), "weight": extra_weight, "sources": [str(s) for s in extra]},
             "fine_tuned_from": str(init) if init else None,
             "epochs": epochs,
