@@ -134,6 +134,18 @@ def test_bad_requests_store_nothing(db_app, form, body, status, code):
     assert rows(db_app) == []
 
 
+def test_json_limits_are_the_apps_own(db_app):
+    """Corrections take JSON under the same MAX_JSON_DEPTH and MAX_JSON_BYTES as predictions."""
+    client = db_app.test_client()
+    db_app.config["MAX_JSON_DEPTH"] = 2
+    rv = client.post("/api/feedback", json={"image": _B64, "label": 7, "extra": [[1]]})
+    assert rv.status_code == 422 and rv.json["error"]["code"] == "json_too_deep"
+    db_app.config.update(MAX_JSON_DEPTH=16, MAX_JSON_BYTES=len(_B64))
+    rv = client.post("/api/feedback", json={"image": _B64, "label": 7})
+    assert rv.status_code == 413 and rv.json["error"]["code"] == "json_too_large"
+    assert rows(db_app) == []
+
+
 def test_a_locked_database_answers_503_and_stores_nothing(config, fake_model, db_url, db_app):
     """Another connection holds the table; the write gives up after a short wait and leaves no row."""
     with db_app.app_context():

@@ -6,6 +6,7 @@ from flask import current_app, jsonify, request
 
 from digitpred.api import bp
 from digitpred.api.inputs import image_from_request
+from digitpred.api.routes import json_limits
 from digitpred.errors import RequestError
 from digitpred.extensions import ml
 from digitpred.feedback.store import Submission, record
@@ -53,7 +54,7 @@ def submit(req) -> tuple:
 
     Shared by the API and the page's no-JavaScript form, which posts the same fields.
     """
-    data, mode = image_from_request(req)
+    data, mode = image_from_request(req, json_limits())  # MAX_JSON_BYTES and MAX_JSON_DEPTH, as for predictions
     mode, truth = truth_from_request(mode or req.args.get("mode"))
     if mode == "number":
         reading = run_number(data, ml.model(), ml.settings)
