@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import schemathesis
+from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -23,8 +27,10 @@ CHECKS = [
 ]
 
 
-# The real model, and small limits so that fuzzed bodies reach them too. (Built here rather than in a fixture:
-# schemathesis's fixture-based loader does not run under pytest 9.)
+# The real model, small limits so that fuzzed bodies reach them too, and a corrections database of its own
+# (migrated, so that /api/feedback stores what it is sent; never the instance folder's). Built here rather than in
+# a fixture: schemathesis's fixture-based loader does not run under pytest 9.
+DATABASE = tempfile.TemporaryDirectory(prefix="digitpred-openapi-")  # removed when the test process exits
 APP = create_app(
     {
         "TESTING": True,
@@ -32,8 +38,11 @@ APP = create_app(
         "RATELIMIT_ENABLED": False,
         "MAX_BATCH": 4,
         "MAX_CONTENT_LENGTH": 2_000_000,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(DATABASE.name) / 'feedback.sqlite'}",
     }
 )
+with APP.app_context():
+    upgrade()
 # Raw image bodies of the types schemathesis has no sample of go out as the bytes it generated.
 schemathesis.serializer.alias(["image/bmp", "image/tiff"], "application/octet-stream")
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)
@@ -56,3 +65,15 @@ def test_description_is_served_and_names_every_route():
     }
     described = {(path, method.upper()) for path, item in spec["paths"].items() for method in item}
     assert described == api_rules
+
+
+def test_the_feedback_example_is_stored_once_as_described():
+    """The fuzzer's 2xx answers from /api/feedback come from this example; it must reach the database."""
+    operation = schema["/api/feedback"]["POST"]
+    example = APP.test_client().get("/api/openapi.json").json["paths"]["/api/feedback"]["post"]
+    body = example["requestBody"]["content"]["application/json"]["example"]
+    first = operation.Case(body=body, media_type="application/json").call_and_validate(checks=CHECKS)
+    again = operation.Case(body=body, media_type="application/json").call_and_validate(checks=CHECKS)
+    assert first.status_code in (200, 201), first.text  # 200 when the fuzzer sent it first
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["id"] == first.json()["id"] and again.json()["truth"] == "7"
