@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from flask import Flask
 from PIL import Image
 
 from digitpred import create_app
@@ -26,6 +27,24 @@ class FakeModel:
         probs = np.full((len(batch), 10), 0.02, dtype=np.float32)
         probs[:, 3] = 0.82
         return probs
+
+
+def _instance_files() -> dict[str, tuple[int, int]]:
+    """The app's instance folder (the checkout's instance/ in an editable install): each file's size and mtime."""
+    folder = Path(Flask("digitpred").instance_path)
+    if not folder.is_dir():
+        return {}
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+INSTANCE_BEFORE = _instance_files()  # taken on import, before any test module builds an app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def instance_folder_untouched():
+    """The instance folder holds the developer's own database and config: tests keep theirs in tmp_path."""
+    yield
+    assert _instance_files() == INSTANCE_BEFORE, "a test wrote into the instance folder: give it a tmp_path database"
 
 
 @pytest.fixture
