@@ -158,17 +158,20 @@ def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
         grey = 255 - grey
         border = border[::-1]
     step = max(1, int(np.sqrt(grey.size / 20_000)))
-    sample = grey[:: 2 * step, :: 2 * step]  # the ink level needs no more
-    # The border is mostly background, and ink that reaches it is its bright tail. The light is uneven when
-    # the lower part of the border's values spreads, or when the eight half-sides differ.
     q10, q50 = _quantile(border, 10), _quantile(border, 50)
-    contrast = _percentile(sample, 99.9) - q50
     sigma = _noise(grey)
-    halves = [part for side in sides(grey) for part in np.array_split(side, 2, axis=1) if part.size]
-    levels = _percentiles(halves, 30)
+    uneven = False
+    if border[int(q50)] < border.sum():
+        # The border is mostly background, and ink that reaches it is its bright tail. The light is uneven
+        # when the lower part of the border's values spreads, or when the eight half-sides differ. (A border
+        # of one grey level all round, like a drawn canvas's, has even light: nothing to weigh.)
+        contrast = _percentile(grey[:: 2 * step, :: 2 * step], 99.9) - q50  # a sample: the ink level needs no more
+        halves = [part for side in sides(grey) for part in np.array_split(side, 2, axis=1) if part.size]
+        levels = _percentiles(halves, 30)
+        uneven = max(q50 - q10, max(levels) - min(levels)) > max(5.0, 0.06 * contrast, 4.0 * sigma)
     # The k-th brightest value, not the brightest: a few hot pixels of noise must not set the scale.
     k = max(5, int(0.0003 * grey.size))
-    if max(q50 - q10, max(levels) - min(levels)) > max(5.0, 0.06 * contrast, 4.0 * sigma):
+    if uneven:
         # Shadows and light falloff reach the border, so the background is never brighter there than
         # the brightest stretch of border: capping it keeps thick strokes from being taken for background.
         x = grey.astype(np.float32)
