@@ -257,13 +257,7 @@ def _without_specks(ink: np.ndarray, labels: np.ndarray, n: int, options: Option
 
 def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
     """Binary dilation by a (2·radius+1)² square, as shifted ORs along each axis: a few cheap passes."""
-    for _ in range(2):
-        grown = mask.copy()
-        for d in range(1, radius + 1):
-            grown[d:] |= mask[:-d]
-            grown[:-d] |= mask[d:]
-        mask = grown.T
-    return mask
+    return _box_extreme(mask, 2 * radius + 1, 2 * radius + 1, np.logical_or)
 
 
 def _resize(arr: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -293,13 +287,15 @@ def _disk_boxes(radius: int) -> list[tuple[int, int]]:
 def _box_extreme(arr: np.ndarray, height: int, width: int, pick: np.ufunc) -> np.ndarray:
     """Maximum (or minimum) over a centred height×width box, as shifted maxima along each axis: a box
     clipped at the edges, which for these filters is what a reflected border gives."""
-    for radius in (height // 2, width // 2):
-        out = arr.copy()
-        for d in range(1, radius + 1):
-            pick(out[d:], arr[:-d], out=out[d:])
-            pick(out[:-d], arr[d:], out=out[:-d])
-        arr = out.T
-    return arr
+    rows = arr.copy()
+    for d in range(1, height // 2 + 1):
+        pick(rows[d:], arr[:-d], out=rows[d:])
+        pick(rows[:-d], arr[d:], out=rows[:-d])
+    out = rows.copy()
+    for d in range(1, width // 2 + 1):
+        pick(out[:, d:], rows[:, :-d], out=out[:, d:])
+        pick(out[:, :-d], rows[:, d:], out=out[:, :-d])
+    return out
 
 
 def _dilate_disk(arr: np.ndarray, radius: int) -> np.ndarray:
