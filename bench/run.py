@@ -1,9 +1,10 @@
 """digitpred against the usual Flask-plus-Keras way, on loopback, in one run.
 
-    python bench/run.py [--seconds 5] [--out bench/results.json]
+    python bench/run.py [--seconds 5] [--workers N] [--threads 4] [--out bench/results.json]
 
-Starts both apps under gunicorn (one worker, four threads each, the same settings), drives them with wrk,
-and prints each figure beside the baseline's with the ratio. The machine is shared and noisy: read ratios.
+Starts both apps under gunicorn with the same settings (by default those of digitpred/gunicorn_conf.py: one
+worker per core, four threads each), drives them with wrk, and prints each figure beside the baseline's with
+the ratio. The machine is shared and noisy: read ratios.
 Needs the [train] extra (the baseline imports TensorFlow) and wrk (installed with apt-get when missing).
 """
 
@@ -73,9 +74,9 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer within 120 s")
 
     def worker_rss_mb(self) -> float:
-        """Resident memory of the worker processes (the gunicorn master's children), in MB."""
+        """Resident memory of the largest worker process (the gunicorn master's children), in MB."""
         out = subprocess.run(["ps", "--ppid", str(self.proc.pid), "-o", "rss="], capture_output=True, text=True)
-        return sum(int(v) for v in out.stdout.split()) / 1024
+        return max(int(v) for v in out.stdout.split()) / 1024
 
     def stop(self) -> None:
         if self.proc:
@@ -111,7 +112,7 @@ def wrk_run(wrk: str, url: str, body: Path, content_type: str, connections: int,
     return figures
 
 
-def gunicorn(app: str, port: int, extra: list[str] | None = None) -> list[str]:
+def gunicorn(app: str, port: int, workers: int, threads: int, extra: list[str] | None = None) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -119,9 +120,9 @@ def gunicorn(app: str, port: int, extra: list[str] | None = None) -> list[str]:
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "1",
+        str(workers),
         "--threads",
-        "4",
+        str(threads),
         "--worker-class",
         "gthread",
         *(extra or []),
@@ -132,6 +133,8 @@ def gunicorn(app: str, port: int, extra: list[str] | None = None) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=5, help="Length of each wrk run.")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers per app.")
+    parser.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker.")
     parser.add_argument("--out", default=str(ROOT / "bench/results.json"))
     opts = parser.parse_args()
     wrk = ensure_wrk()
@@ -140,14 +143,16 @@ def main() -> None:
     servers = [
         Server(
             "digitpred",
-            gunicorn("digitpred:create_app()", 8731, ["-c", "python:digitpred.gunicorn_conf"]),
+            gunicorn(
+                "digitpred:create_app()", 8731, opts.workers, opts.threads, ["-c", "python:digitpred.gunicorn_conf"]
+            ),
             {**env, "FLASK_PRELOAD_MODEL": "false"},
             "/api/predict",
             8731,
         ),
         Server(
             "baseline",
-            gunicorn("baseline_app:app", 8732, ["--chdir", str(ROOT / "bench")]),
+            gunicorn("baseline_app:app", 8732, opts.workers, opts.threads, ["--chdir", str(ROOT / "bench")]),
             {**env, "BASELINE_MODEL": str(model.with_suffix(".keras")), "TF_CPP_MIN_LOG_LEVEL": "3"},
             "/predict",
             8732,
@@ -175,6 +180,7 @@ def main() -> None:
             print(f"measured {server.name}", file=sys.stderr)
 
     ours, base = results["digitpred"], results["baseline"]
+    print(f"gunicorn: {opts.workers} worker(s) x {opts.threads} threads per app, {os.cpu_count()} cores")
     print(f"{'figure':34} {'digitpred':>11} {'baseline':>11} {'ratio':>8}")
     for key in ours:
         a, b = ours[key], base[key]
@@ -187,7 +193,16 @@ def main() -> None:
         "ratio: how many times better digitpred is (baseline/digitpred for times and memory, "
         "digitpred/baseline for requests per second)"
     )
-    Path(opts.out).write_text(json.dumps({"measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"), **results}, indent=2))
+    Path(opts.out).write_text(
+        json.dumps(
+            {
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "gunicorn": {"workers": opts.workers, "threads": opts.threads, "cores": os.cpu_count()},
+                **results,
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {opts.out}")
 
 

@@ -9,7 +9,7 @@ from scipy import ndimage
 
 from digitpred.ml.decode import decode
 from digitpred.ml.errors import ImageTooLarge, InvalidImage, NoDigit
-from digitpred.ml.preprocess import preprocess
+from digitpred.ml.preprocess import _dilate_disk, _erode_disk, _grow, preprocess, to_grey
 from digitpred.ml.render import Stroke, draw
 from tests.conftest import png_bytes, resource
 
@@ -134,3 +134,27 @@ def test_large_jpeg_is_decoded_at_reduced_size(heldout):
     img = decode(buf.getvalue())
     assert max(img.size) < 3000  # JPEG draft mode: libjpeg scaled it while decoding
     assert_mnist_like(preprocess(img))
+
+
+@pytest.mark.parametrize("radius", [1, 2, 3, 5])
+def test_fast_morphology_matches_scipy(radius):
+    """The shifted-maxima filters give exactly what the textbook filters give, edges included."""
+    rng = np.random.default_rng(radius)
+    grey = rng.random((37, 53)).astype(np.float32)
+    yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    disk = yy**2 + xx**2 <= radius * radius + radius
+    assert np.array_equal(_dilate_disk(grey, radius), ndimage.grey_dilation(grey, footprint=disk))
+    assert np.array_equal(_erode_disk(grey, radius), ndimage.grey_erosion(grey, footprint=disk))
+    mask = rng.random((37, 53)) > 0.8
+    assert np.array_equal(_grow(mask, radius), ndimage.binary_dilation(mask, np.ones((2 * radius + 1,) * 2)))
+
+
+@pytest.mark.parametrize(("ink", "background"), [(0, 255), (255, 0)])
+def test_transparency_is_composited_onto_a_contrasting_background(ink, background):
+    rng = np.random.default_rng(ink)
+    grey = np.full((40, 60), ink, dtype=np.uint8)
+    alpha = rng.integers(0, 256, (40, 60), dtype=np.uint8)
+    alpha[:, :20] = 0  # part of the canvas never drawn on
+    img = Image.fromarray(np.dstack([grey, grey, grey, alpha]), "RGBA")
+    expected = background + alpha / 255 * (ink - background)
+    assert np.abs(to_grey(img).astype(float) - expected).max() <= 1.0

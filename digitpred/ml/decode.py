@@ -57,7 +57,7 @@ def decode(
             img.draft("L" if img.mode != "CMYK" else img.mode, (work_size, work_size))
         img.seek(0)
         img.load()
-        img = ImageOps.exif_transpose(img)
+        ImageOps.exif_transpose(img, in_place=True)  # in place: no copy of an upright image
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
         raise InvalidImage("The image is damaged or truncated.") from exc
     return img

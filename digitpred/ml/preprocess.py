@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops
 from scipy import ndimage
 
 from digitpred.ml.errors import ImageTooLarge, InvalidImage, NoDigit
@@ -23,6 +23,8 @@ BOX = 20
 FIELD = 28
 # Stroke width at STROKE_SIDE, as 2·area/perimeter of the ink; MNIST's middle 80% lies in this range.
 STROKE_RANGE = (7.5, 15.0)
+# Diagonal neighbours belong to the same piece of ink.
+_EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -37,33 +39,47 @@ class Options:
 
 
 def to_grey(img: Image.Image) -> np.ndarray:
-    """Luminance as float32 0-255 with transparency composited onto a background that contrasts with the ink."""
+    """Luminance as uint8 with transparency composited onto a background that contrasts with the ink.
+
+    Whole grey levels are all the pipeline needs, and they let histograms and lookup tables stand in for
+    passes of float arithmetic over every pixel.
+    """
     if img.mode == "P":
         img = img.convert("RGBA" if "transparency" in img.info else "RGB")
     if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         arr = np.asarray(img, dtype=np.float32)
         lo, hi = float(arr.min()), float(arr.max())
-        return (arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr)
+        return _levels((arr - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(arr))
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
-        if img.getchannel("A").getextrema()[0] < 250:
-            # One conversion gives luminance and alpha together.
-            pair = np.asarray(img.convert("LA"), dtype=np.float32)
-            return _composite(pair[..., 0], pair[..., 1] * (1.0 / 255.0))
-        img = img.convert("RGB")  # an opaque image that merely has an alpha channel
+        alpha = img.getchannel("A")
+        if np.asarray(alpha).min() < 250:
+            return _composite((img.convert("LA") if img.mode == "La" else img).convert("L"), alpha)
+        if img.mode == "RGBA":
+            return np.asarray(img.convert("L"))  # an opaque canvas: the alpha channel says nothing
+        img = img.convert("RGB")
     if img.mode not in ("L", "RGB"):
         try:
             img = img.convert("RGB")
         except (ValueError, OSError) as exc:
             raise InvalidImage(f"Images in mode {img.mode} are not supported.") from exc
-    return np.asarray(img.convert("L") if img.mode != "L" else img, dtype=np.float32)
+    return np.asarray(img.convert("L") if img.mode != "L" else img)
 
 
-def _composite(grey: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def _levels(grey: np.ndarray) -> np.ndarray:
+    return np.rint(grey).astype(np.uint8)
+
+
+def _composite(grey: Image.Image, alpha: Image.Image) -> np.ndarray:
     """Ink drawn on a transparent canvas: dark ink goes onto white, light ink onto black."""
-    if not (alpha > 0.5).any():
-        return np.zeros_like(grey)
-    background = 255.0 if float((grey * alpha).sum()) < 128 * float(alpha.sum()) else 0.0
-    return background + alpha * (grey - background)
+    weight = np.asarray(alpha)
+    if weight.max() < 128:  # nothing is even half opaque
+        return np.zeros(weight.shape, dtype=np.uint8)
+    on_black = np.asarray(ImageChops.multiply(grey, alpha))  # grey × alpha / 255, in C
+    # The ink's mean grey, weighted by its opacity: dark ink needs a white background, where
+    # 255 + alpha·(grey - 255) = (255 - alpha) + grey·alpha.
+    if int(on_black.sum(dtype=np.int64)) * 255 < 128 * int(weight.sum(dtype=np.int64)):
+        return on_black + (255 - weight)
+    return on_black
 
 
 def _shrink(img: Image.Image, side: int) -> Image.Image:
@@ -79,22 +95,41 @@ def _shrink(img: Image.Image, side: int) -> Image.Image:
     return img
 
 
-def _percentile(values: np.ndarray, q: float, per_level: int = 1) -> float:
-    """A percentile of 0-255 values from their histogram (`per_level` bins to a grey level): linear time,
-    where sorting-based selection slows to a crawl on the thousands of equal background pixels of a canvas."""
-    bins = np.rint(np.clip(values, 0, 255) * per_level).astype(np.int32).ravel()
-    counts = np.bincount(bins, minlength=256 * per_level + 1)
-    if counts.sum() == 0:
+def _histogram(grey: np.ndarray) -> np.ndarray:
+    """Counts of the 256 grey levels of uint8 values. Pillow counts a large image faster than np.bincount,
+    which first widens every value to 64 bits; a strip of a few hundred values is quicker in numpy."""
+    if grey.size < 4096:
+        return np.bincount(grey.ravel(), minlength=256)
+    return np.asarray(Image.fromarray(np.ascontiguousarray(grey)).histogram())
+
+
+def _quantile(counts: np.ndarray, q: float) -> float:
+    """The q-th percentile (0-100) of values given by their histogram: linear time, where sorting-based
+    selection slows to a crawl on the thousands of equal background pixels of a canvas."""
+    total = counts.sum()
+    if total == 0:
         return 0.0
-    return float(np.searchsorted(np.cumsum(counts), q / 100 * counts.sum())) / per_level
+    return float(np.searchsorted(np.cumsum(counts), q / 100 * total))
+
+
+def _percentile(grey: np.ndarray, q: float) -> float:
+    return _quantile(_histogram(grey), q)
+
+
+def _percentiles(parts: list[np.ndarray], q: float) -> list[float]:
+    """The same percentile of each of a few small arrays, from one histogram per array counted at once."""
+    codes = np.concatenate([part.ravel() + np.intp(256 * i) for i, part in enumerate(parts)])
+    cumulative = np.bincount(codes, minlength=256 * len(parts)).reshape(len(parts), 256).cumsum(axis=1)
+    # The first level whose cumulative count reaches q% of the part's: what np.searchsorted gives for one.
+    return (cumulative >= q / 100 * cumulative[:, -1:]).argmax(axis=1).astype(float).tolist()
 
 
 def _noise(grey: np.ndarray) -> float:
     """Noise sigma from neighbouring pixels' differences: ink edges are few, so their median is the noise's.
     A few dozen rows are plenty."""
     rows = grey[:: max(1, grey.shape[0] // 64)]
-    diffs = np.abs(np.diff(rows, axis=1))
-    return 1.4826 * _percentile(diffs, 50, per_level=8) / np.sqrt(2)
+    left, right = rows[:, :-1], rows[:, 1:]
+    return 1.4826 * _percentile(np.maximum(left, right) - np.minimum(left, right), 50) / np.sqrt(2)
 
 
 def _opened(grey: np.ndarray, side: int, size: int, blur: int) -> np.ndarray:
@@ -140,48 +175,64 @@ def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
     grey = to_grey(_shrink(img, WORK_SIDE))
     h, w = grey.shape
     ring = max(1, min(h, w) // 50)
-    border = np.concatenate(
-        [grey[:ring].ravel(), grey[-ring:].ravel(), grey[:, :ring].ravel(), grey[:, -ring:].ravel()]
-    )
-    if _percentile(border, 50) > 127:
-        grey = 255.0 - grey
-        border = 255.0 - border
+
+    def sides(grey: np.ndarray) -> tuple[np.ndarray, ...]:
+        return grey[:ring], grey[-ring:], grey[:, :ring].T, grey[:, -ring:].T
+
+    border = np.bincount(np.concatenate([side.ravel() for side in sides(grey)]), minlength=256)
+    if _quantile(border, 50) > 127:
+        grey = 255 - grey
+        border = border[::-1]
     step = max(1, int(np.sqrt(grey.size / 20_000)))
-    sample = grey[:: 2 * step, :: 2 * step]  # the ink level needs no more
-    # The border is mostly background, and ink that reaches it is its bright tail. The light is uneven when
-    # the lower part of the border's values spreads, or when the eight half-sides differ.
-    q10, q50 = _percentile(border, 10), _percentile(border, 50)
-    contrast = _percentile(sample, 99.9) - q50
+    q10, q50 = _quantile(border, 10), _quantile(border, 50)
     sigma = _noise(grey)
-    halves = [
-        part
-        for side in (grey[:ring], grey[-ring:], grey[:, :ring].T, grey[:, -ring:].T)
-        for part in np.array_split(side, 2, axis=1)
-    ]
-    levels = [_percentile(part, 20) for part in halves if part.size]
-    if max(q50 - q10, max(levels) - min(levels)) > max(5.0, 0.06 * contrast, 4.0 * sigma):
+    uneven = False
+    if border[int(q50)] < border.sum():
+        # The border is mostly background, and ink that reaches it is its bright tail. The light is uneven
+        # when the lower part of the border's values spreads, or when the eight half-sides differ. (A border
+        # of one grey level all round, like a drawn canvas's, has even light: nothing to weigh.)
+        contrast = _percentile(grey[:: 2 * step, :: 2 * step], 99.9) - q50  # a sample: the ink level needs no more
+        halves = [part for side in sides(grey) for part in np.array_split(side, 2, axis=1) if part.size]
+        levels = _percentiles(halves, 20)
+        uneven = max(q50 - q10, max(levels) - min(levels)) > max(5.0, 0.06 * contrast, 4.0 * sigma)
+    # The k-th brightest value, not the brightest: a few hot pixels of noise must not set the scale.
+    k = max(5, int(0.0003 * grey.size))
+    if uneven:
         # Shadows and light falloff reach the border, so the background is never brighter there than
         # the brightest stretch of border: capping it keeps thick strokes from being taken for background.
-        x = grey - np.minimum(_uneven_background(grey), max(levels))
+        x = grey.astype(np.float32)
+        x -= np.minimum(_uneven_background(x), max(levels))
         # The opening lies below the picture, so the background sits just above zero; a low percentile
         # finds its level even when a thick digit covers half the picture.
         x -= float(np.percentile(x[::step, ::step], 30))
+        bright = x[x > 2.0 * sigma + 1.0]
+        peak = float(np.partition(bright, bright.size - k)[bright.size - k]) if bright.size >= k else 0.0
+        low, high = _ink_range(peak, sigma, options)
+        ink = np.clip((x - low) / (high - low), 0.0, 1.0)
+        inked = np.count_nonzero(ink > 0.5)
     else:
         # An even background (a canvas, a scan): its level is the border's. No local estimate here, since
-        # one would hollow out strokes as wide as its window.
-        x = grey - q50
-    # The k-th brightest value, not the brightest: a few hot pixels of noise must not set the scale.
-    k = max(5, int(0.0003 * x.size))
-    bright = x[x > 2.0 * sigma + 1.0]
-    peak = float(np.partition(bright, bright.size - k)[bright.size - k]) if bright.size >= k else 0.0
+        # one would hollow out strokes as wide as its window. The ink then depends on the grey level
+        # alone: the histogram gives the peak, and a 256-entry table the ink, in one pass each.
+        counts = _histogram(grey)
+        x = np.arange(256, dtype=np.float32) - q50
+        above = np.cumsum(np.where(x > 2.0 * sigma + 1.0, counts, 0)[::-1])[::-1]  # bright pixels at or above
+        peak = float(x[np.flatnonzero(above >= k)[-1]]) if above[0] >= k else 0.0
+        low, high = _ink_range(peak, sigma, options)
+        table = np.clip((x - low) / (high - low), 0.0, 1.0)
+        ink = np.take(table, grey)
+        inked = int(counts[table > 0.5].sum())
+    if inked < max(2, options.min_ink_share * h * w):
+        raise NoDigit()
+    return ink
+
+
+def _ink_range(peak: float, sigma: float, options: Options) -> tuple[float, float]:
+    """Where ink starts and where it is full, from the ink's peak above the background and the noise."""
     if peak < max(options.min_contrast, options.min_snr * sigma):
         raise NoDigit()
     low = max(3.0 * sigma, 0.2 * peak)
-    high = max(low + 1.0, 0.6 * peak)
-    ink = np.clip((x - low) / (high - low), 0.0, 1.0)
-    if np.count_nonzero(ink > 0.5) < max(2, options.min_ink_share * h * w):
-        raise NoDigit()
-    return ink
+    return low, max(low + 1.0, 0.6 * peak)
 
 
 def _touches_border(slices: list, offset: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
@@ -207,14 +258,32 @@ def digit_crop(ink: np.ndarray, options: Options = Options()) -> np.ndarray:
     top, left = max(0, rows[0] - 2), max(0, cols[0] - 2)
     full_shape = ink.shape
     ink, strong = ink[top : rows[-1] + 3, left : cols[-1] + 3], strong[top : rows[-1] + 3, left : cols[-1] + 3]
-    labels, n = ndimage.label(strong, structure=np.ones((3, 3)))
-    if n == 0:
+    labels, n = ndimage.label(strong, structure=_EIGHT_NEIGHBOURS)
+    if n > 1:
+        ink, strong = _without_specks(ink, labels, n, options, (top, left), full_shape)
+    # Keep the soft anti-aliased rim around the kept strokes.
+    crop = ink * _grow(strong, 2)
+    rows, cols = np.flatnonzero(crop.any(axis=1)), np.flatnonzero(crop.any(axis=0))
+    if rows.size == 0:
         raise NoDigit()
+    return crop[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _without_specks(
+    ink: np.ndarray,
+    labels: np.ndarray,
+    n: int,
+    options: Options,
+    offset: tuple[int, int],
+    full_shape: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The box of the pieces that make the digit, and their mask: specks far from the digit are left out.
+    `offset` places the labelled window in the whole picture of `full_shape`."""
     mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=n + 1)[1:]
     slices = ndimage.find_objects(labels)
     # A shadow's edge or the paper's edge in a photo leaves ink that runs into the picture's border; the
     # digit rarely does. When something stays clear of the border, what reaches it is not the digit.
-    edge = _touches_border(slices, (top, left), full_shape)
+    edge = _touches_border(slices, offset, full_shape)
     if edge.any() and not edge.all() and mass[~edge].max() >= 0.25 * mass.max():
         mass = np.where(edge, 0.0, mass)
     big = mass >= options.speck_share * mass.max()
@@ -236,18 +305,16 @@ def digit_crop(ink: np.ndarray, options: Options = Options()) -> np.ndarray:
     bottom = min(h, max(s[0].stop for s in kept) + 2)
     left = max(0, min(s[1].start for s in kept) - 2)
     right = min(w, max(s[1].stop for s in kept) + 2)
-    window = np.concatenate([[False], keep])[labels[top:bottom, left:right]]
-    # Keep the soft anti-aliased rim around the kept strokes (a separable 5×5 maximum: cheap).
-    window = ndimage.maximum_filter(window, size=5)
-    crop = np.where(window, ink[top:bottom, left:right], 0.0)
-    rows, cols = np.nonzero(crop.any(axis=1))[0], np.nonzero(crop.any(axis=0))[0]
-    if rows.size == 0:
-        raise NoDigit()
-    return crop[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return ink[top:bottom, left:right], np.concatenate([[False], keep])[labels[top:bottom, left:right]]
+
+
+def _grow(mask: np.ndarray, radius: int) -> np.ndarray:
+    """Binary dilation by a (2·radius+1)² square, as shifted ORs along each axis: a few cheap passes."""
+    return _box_extreme(mask, 2 * radius + 1, 2 * radius + 1, np.logical_or)
 
 
 def _resize(arr: np.ndarray, width: int, height: int) -> np.ndarray:
-    img = Image.fromarray(arr.astype(np.float32), mode="F")
+    img = Image.fromarray(np.ascontiguousarray(arr, dtype=np.float32))
     shrinking = width < arr.shape[1] or height < arr.shape[0]
     return np.asarray(img.resize((width, height), Image.BOX if shrinking else Image.BILINEAR))
 
@@ -255,11 +322,12 @@ def _resize(arr: np.ndarray, width: int, height: int) -> np.ndarray:
 def stroke_width(ink: np.ndarray) -> float:
     """2·area/perimeter of the ink: the width of a long stroke of that area."""
     mask = ink > 0.5
-    area = int(mask.sum())
+    area = int(np.count_nonzero(mask))
     if area == 0:
         return 0.0
-    inner = ndimage.binary_erosion(mask)
-    perimeter = max(1, area - int(inner.sum()))
+    # Pixels whose four neighbours are all ink; the outermost rows and columns have a missing neighbour.
+    inner = mask[1:-1, 1:-1] & mask[:-2, 1:-1] & mask[2:, 1:-1] & mask[1:-1, :-2] & mask[1:-1, 2:]
+    perimeter = max(1, area - int(np.count_nonzero(inner)))
     return 2.0 * area / perimeter
 
 
@@ -269,13 +337,27 @@ def _disk_boxes(radius: int) -> list[tuple[int, int]]:
     return [(2 * dy + 1, 2 * int(np.sqrt(limit - dy * dy)) + 1) for dy in range(radius + 1)]
 
 
+def _box_extreme(arr: np.ndarray, height: int, width: int, pick: np.ufunc) -> np.ndarray:
+    """Maximum (or minimum) over a centred height×width box, as shifted maxima along each axis: a box
+    clipped at the edges, which for these filters is what a reflected border gives."""
+    rows = arr.copy()
+    for d in range(1, height // 2 + 1):
+        pick(rows[d:], arr[:-d], out=rows[d:])
+        pick(rows[:-d], arr[d:], out=rows[:-d])
+    out = rows.copy()
+    for d in range(1, width // 2 + 1):
+        pick(out[:, d:], rows[:, :-d], out=out[:, d:])
+        pick(out[:, :-d], rows[:, d:], out=out[:, :-d])
+    return out
+
+
 def _dilate_disk(arr: np.ndarray, radius: int) -> np.ndarray:
-    """Grey dilation by a disk, as the maximum of separable box maxima: the same result, far fewer steps."""
-    return np.maximum.reduce([ndimage.maximum_filter(arr, size=box) for box in _disk_boxes(radius)])
+    """Grey dilation by a disk, as the maximum of box maxima: the same result, far fewer steps."""
+    return np.maximum.reduce([_box_extreme(arr, h, w, np.maximum) for h, w in _disk_boxes(radius)])
 
 
 def _erode_disk(arr: np.ndarray, radius: int) -> np.ndarray:
-    return np.minimum.reduce([ndimage.minimum_filter(arr, size=box) for box in _disk_boxes(radius)])
+    return np.minimum.reduce([_box_extreme(arr, h, w, np.minimum) for h, w in _disk_boxes(radius)])
 
 
 def normalise_stroke(crop: np.ndarray) -> np.ndarray:
@@ -307,7 +389,9 @@ def to_field(crop: np.ndarray) -> np.ndarray:
         raise NoDigit()
     digit /= peak
     field = np.zeros((FIELD, FIELD), dtype=np.float32)
-    cy, cx = ndimage.center_of_mass(digit)
+    total = float(digit.sum(dtype=np.float64))
+    cy = float(digit.sum(axis=1, dtype=np.float64) @ np.arange(box_h)) / total
+    cx = float(digit.sum(axis=0, dtype=np.float64) @ np.arange(box_w)) / total
     top = int(round(FIELD / 2 - 0.5 - cy))
     left = int(round(FIELD / 2 - 0.5 - cx))
     top = min(max(top, 0), FIELD - box_h)
