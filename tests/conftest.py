@@ -159,14 +159,11 @@ def db_url(request, tmp_path) -> str:
 @pytest.fixture
 def db_app(config, fake_model, db_url):
     """The app on a migrated, empty corrections database, with the fake model."""
-    from flask_migrate import upgrade
-
-    from digitpred.extensions import db
+    from digitpred.extensions import db, migrate
 
     app = create_app({**config, "SQLALCHEMY_DATABASE_URI": db_url})
     app.extensions["digitpred"]["model"].set(fake_model)
-    with app.app_context():
-        upgrade()
+    migrate.upgrade(app)
     yield app
     with app.app_context():
         db.engine.dispose()

@@ -67,3 +67,13 @@ def test_model_not_loaded_at_creation():
 def test_preload_model():
     app = create_app({"TESTING": True, "PRELOAD_MODEL": True})
     assert app.extensions["digitpred"]["model"].ready
+
+
+def test_serving_does_not_load_alembic():
+    """Schema migrations are a command-line job: a server process never pays Alembic's memory."""
+    import subprocess
+    import sys
+
+    code = "import sys, digitpred; digitpred.create_app({'TESTING': True}); print('alembic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

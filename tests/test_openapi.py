@@ -6,7 +6,6 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -17,6 +16,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from digitpred import create_app
+from digitpred.extensions import migrate
 
 CHECKS = [
     not_a_server_error,
@@ -41,8 +41,7 @@ APP = create_app(
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(DATABASE.name) / 'feedback.sqlite'}",
     }
 )
-with APP.app_context():
-    upgrade()
+migrate.upgrade(APP)
 # Raw image bodies of the types schemathesis has no sample of go out as the bytes it generated.
 schemathesis.serializer.alias(["image/bmp", "image/tiff"], "application/octet-stream")
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)

@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
     # Connections dropped by the server (a restart, an idle timeout) are noticed before use, not by a request.
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     db.init_app(app)
-    migrate.init_app(app, db)
+    migrate.init_app(app)
     register_commands(app)
 
     @app.errorhandler(SQLAlchemyError)

@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def server_app(tmp_path_factory):
     """The real app with the committed model and a corrections database of its own, migrated."""
-    from flask_migrate import upgrade
+    from digitpred.extensions import migrate
 
     database = tmp_path_factory.mktemp("db") / "feedback.sqlite"
     app = create_app(
@@ -70,8 +70,7 @@ def server_app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         }
     )
-    with app.app_context():
-        upgrade()
+    migrate.upgrade(app)
     return app
 
 
