@@ -49,6 +49,8 @@ JOIN_GAP = 10.0
 # A candidate is at most this many digit heights wide; groups wider than CUT_FROM get cut.
 MAX_WIDTH = 1.5
 CUT_FROM = 0.75
+# A cut crosses at most this many strokes.
+MAX_RUNS = 2
 # Candidate cuts are at least this many digit heights apart, and from a group's edges.
 CUT_SPACING = 0.1
 
@@ -170,6 +172,11 @@ def _cut_columns(region: np.ndarray, height: float) -> list[int]:
     return sorted(chosen)
 
 
+def _runs(strong: np.ndarray, col: int) -> int:
+    """Strokes that a cut down this column crosses."""
+    return int(np.count_nonzero(np.diff(strong[:, col].astype(np.int8)) == 1) + strong[0, col])
+
+
 def _atoms(ink: np.ndarray, labels: np.ndarray, groups: list[_Group], height: float) -> list[_Atom]:
     atoms = []
     for group in groups:
@@ -177,12 +184,14 @@ def _atoms(ink: np.ndarray, labels: np.ndarray, groups: list[_Group], height: fl
         # Keep the soft rim around the strokes, as for single digits.
         member = ndimage.maximum_filter(member, size=5)
         region = np.where(member, ink[group.y0 : group.y1, group.x0 : group.x1], 0.0)
-        cuts = _cut_columns(region, height) if group.width > CUT_FROM * height else []
-        edges = [0, *cuts, group.width]
         strong = region > 0.5
+        cuts = _cut_columns(region, height) if group.width > CUT_FROM * height else []
+        # Where two digits touch, a cut crosses a stroke or two; one through more is inside a digit.
+        cuts = [c for c in cuts if _runs(strong, c) <= MAX_RUNS]
+        edges = [0, *cuts, group.width]
         for left, right in zip(edges[:-1], edges[1:], strict=True):
-            runs = int(np.count_nonzero(np.diff(strong[:, left].astype(np.int8)) == 1) + strong[0, left]) if left else 0
-            atoms.append(_Atom(region, group.x0 + left, group.x0 + right, group.x0, group.y0, runs))
+            crossed = _runs(strong, left) if left else 0
+            atoms.append(_Atom(region, group.x0 + left, group.x0 + right, group.x0, group.y0, crossed))
     return atoms
 
 
