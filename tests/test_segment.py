@@ -187,3 +187,45 @@ def test_api_number_of_a_blank_canvas(real_client):
     rv = real_client.post("/api/predict?mode=number", data=blank, content_type="image/png")
     assert rv.status_code == 422
     assert rv.json["error"]["code"] == "no_digit"
+
+
+@pytest.mark.parametrize("digits", [(4, 5, 7), (2, 0, 2, 6), (9, 1, 3)])
+def test_broken_digits_are_read_whole(clear_digits, model, digits):
+    number, boxes = read(row([clear_digits[d] for d in digits], broken=set(range(len(digits)))), model)
+    assert number == "".join(map(str, digits))
+
+
+def test_detached_bar_joins_its_digit(clear_digits, model):
+    """A 5 drawn in two strokes, its bar lifted clear of the body: one digit, not a 5 and a 1 or a 7."""
+    img = row([clear_digits[d] for d in (3, 5)])
+    assert read(img, model)[0] == "35"
+    # Erase a thin band below the top of the 5 so that its bar stands apart from the rest.
+    grey = np.asarray(img.convert("L"))
+    cols = np.flatnonzero((grey[:, img.width // 2 :] < 128).any(axis=0)) + img.width // 2
+    rows = np.flatnonzero((grey[:, cols] < 128).any(axis=1))
+    cut = img.copy()
+    ImageDraw.Draw(cut).rectangle([cols[0], rows[0] + 16, cols[-1], rows[0] + 22], fill=(255, 255, 255, 255))
+    number, boxes = read(cut, model)
+    assert number == "35" and len(boxes) == 2
+
+
+@pytest.mark.parametrize(("digits", "gap"), [((2, 8, 5), -0.05), ((4, 0, 9, 6), -0.06), ((7, 3), -0.1)])
+def test_overlapping_digits_are_split(clear_digits, model, digits, gap):
+    number, boxes = read(row([clear_digits[d] for d in digits], gap=gap), model)
+    assert number == "".join(map(str, digits))
+
+
+def test_pieces_carry_the_reading_so_the_model_runs_once(clear_digits, model):
+    from digitpred.ml.service import predict_number
+
+    calls = []
+
+    def counted(batch):
+        calls.append(len(batch))
+        return model(batch)
+
+    reading = predict_number(png_bytes(row([clear_digits[d] for d in (8, 1, 8, 5)], gap=0.0)), counted)
+    assert reading.number == "8185"
+    assert len(calls) == 1
+    for prediction, _ in reading.digits:
+        assert prediction.digit == int(np.argmax(model(prediction.field[None, ..., None])[0]))

@@ -53,13 +53,21 @@ class Prediction:
         }
 
 
-def classify(model: Model, fields: np.ndarray, settings: Settings = Settings()) -> list[Prediction]:
-    """One forward pass over N×28×28 fields -> one Prediction each."""
+def probabilities(model: Model, fields: np.ndarray) -> np.ndarray:
+    """One forward pass over N×28×28 fields -> N×10 probabilities, checked and summing to one."""
     probs = np.asarray(model(fields[..., None]), dtype=np.float64)
     if probs.shape != (len(fields), 10) or not np.isfinite(probs).all():
         raise ModelNotReady("The model gave an answer of the wrong shape.")
     probs = np.clip(probs, 0.0, None)
-    probs /= probs.sum(axis=1, keepdims=True)
+    return probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+
+
+def classify(model: Model, fields: np.ndarray, settings: Settings = Settings()) -> list[Prediction]:
+    """One forward pass over N×28×28 fields -> one Prediction each."""
+    return predictions(fields, probabilities(model, fields), settings)
+
+
+def predictions(fields: np.ndarray, probs: np.ndarray, settings: Settings = Settings()) -> list[Prediction]:
     results = []
     for field, p in zip(fields, probs, strict=False):
         digit = int(p.argmax())
@@ -117,11 +125,13 @@ class NumberReading:
 
 
 def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -> NumberReading:
-    """A number written in a row: segmented, each digit normalised like a single one, one forward pass."""
+    """A number written in a row: segmented, each digit normalised like a single one. Segmentation reads every
+    candidate digit in one forward pass, and the digits chosen keep that reading."""
     img = decode_within(data, settings)
-    pieces = segment(img, settings.preprocess, score=lambda fields: np.asarray(model(fields[..., None])))
-    predictions = classify(model, np.stack([p.field for p in pieces]), settings)
-    return NumberReading([(p, piece.box) for p, piece in zip(predictions, pieces, strict=True)])
+    pieces = segment(img, settings.preprocess, score=lambda fields: probabilities(model, fields))
+    fields = np.stack([p.field for p in pieces])
+    read = predictions(fields, np.stack([p.probabilities for p in pieces]), settings)
+    return NumberReading([(p, piece.box) for p, piece in zip(read, pieces, strict=True)])
 
 
 def predict_batch(
