@@ -37,7 +37,7 @@ ODDS_WEIGHT = 0.3
 ODDS_CAP = 14.0
 HEIGHT_WEIGHT = 2.0
 # Below this share of the row's digit height a candidate is shorter than any digit of the row.
-SHORT = 0.8
+SHORT = 0.85
 SHORT_SPREAD = 0.2
 # Each digit read adds this much (the log-odds already reward each sure reading, so it is a cost here).
 PER_DIGIT = -1.0
