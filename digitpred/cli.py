@@ -11,6 +11,16 @@ DEFAULT_DATA = "../shared/data/mnist"
 DEFAULT_OUT = "models"
 
 
+def _rendered_option(name: str, how: str):
+    return click.option(
+        name,
+        default=0,
+        show_default=True,
+        type=click.IntRange(0),
+        help=f"Also train on this many training digits {how}, put through the serving pipeline.",
+    )
+
+
 def register_commands(app: Flask) -> None:
     @app.cli.command("train")
     @click.option(
@@ -40,27 +50,9 @@ def register_commands(app: Flask) -> None:
         type=click.IntRange(1),
         help="How many of the last digits are held out.",
     )
-    @click.option(
-        "--rendered",
-        default=0,
-        show_default=True,
-        type=click.IntRange(0),
-        help="Also train on this many training digits redrawn as canvas strokes and preprocessed.",
-    )
-    @click.option(
-        "--rendered-scan",
-        default=0,
-        show_default=True,
-        type=click.IntRange(0),
-        help="Also train on this many training digits made into low-resolution scans and preprocessed.",
-    )
-    @click.option(
-        "--rendered-photo",
-        default=0,
-        show_default=True,
-        type=click.IntRange(0),
-        help="Also train on this many training digits made into phone photos of paper and preprocessed.",
-    )
+    @_rendered_option("--rendered", "redrawn as canvas strokes")
+    @_rendered_option("--rendered-scan", "made into low-resolution scans")
+    @_rendered_option("--rendered-photo", "made into phone photos of paper")
     @click.option(
         "--cache",
         "cache_dir",
