@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import current_app, jsonify, request
 
 from digitpred.api import bp
@@ -16,22 +18,17 @@ from digitpred.ml.service import predict_number as run_number
 MAX_DIGITS = 12
 
 
-def _field(name: str):
-    """A field from the form, the JSON body or the query string, in that order."""
-    if request.form.get(name) is not None:
-        return request.form[name]
-    payload = request.get_json(silent=True) if request.is_json else None
-    if isinstance(payload, dict) and payload.get(name) is not None:
-        return payload[name]
-    return request.args.get(name)
+def truth_from_request(fields: Mapping, query: Mapping) -> tuple[str, str]:
+    """(mode, the true answer as digits) from `label` (a digit) or `number` (a string of digits), each taken from
+    the body's fields, else the query string."""
 
+    def field(name: str):
+        return fields[name] if fields.get(name) is not None else query.get(name)
 
-def truth_from_request(mode: str | None) -> tuple[str, str]:
-    """(mode, the true answer as digits) from `label` (a digit) or `number` (a string of digits)."""
-    label, number = _field("label"), _field("number")
+    label, number = field("label"), field("number")
     if label is not None and number is not None:
         raise RequestError("invalid_truth", "Send either 'label' (a digit) or 'number' (digits), not both.")
-    mode = mode or ("number" if number is not None else "digit")
+    mode = fields.get("mode") or query.get("mode") or ("number" if number is not None else "digit")
     if mode == "digit":
         if label is None:
             raise RequestError("missing_truth", "Send the true digit as 'label' (0-9).")
@@ -54,8 +51,8 @@ def submit(req) -> tuple:
 
     Shared by the API and the page's no-JavaScript form, which posts the same fields.
     """
-    data, mode = image_from_request(req, json_limits())  # MAX_JSON_BYTES and MAX_JSON_DEPTH, as for predictions
-    mode, truth = truth_from_request(mode or req.args.get("mode"))
+    data, fields = image_from_request(req, json_limits())  # MAX_JSON_BYTES and MAX_JSON_DEPTH, as for predictions
+    mode, truth = truth_from_request(fields, req.args)
     if mode == "number":
         reading = run_number(data, ml.model(), ml.settings)
         predicted, confidence, input_png = reading.number, reading.confidence, reading.input_png()

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,8 +139,9 @@ def images_from_request(
     return items
 
 
-def image_from_request(request: Request, json_limits: JsonLimits = JsonLimits()) -> tuple[bytes, str | None]:
-    """The image and, where the body carries one, the `mode` (form field or JSON key)."""
+def image_from_request(request: Request, json_limits: JsonLimits = JsonLimits()) -> tuple[bytes, Mapping]:
+    """The image and the body's other fields (form fields or JSON keys, such as `mode`; none for a raw image),
+    from a body read and checked once."""
     mimetype = request.mimetype or ""
     if mimetype == "multipart/form-data" or mimetype == "application/x-www-form-urlencoded":
         file = request.files.get(FIELD)
@@ -147,9 +149,9 @@ def image_from_request(request: Request, json_limits: JsonLimits = JsonLimits())
             data = file.read()
             if not data:
                 raise RequestError("missing_image", f"The file in the form field '{FIELD}' is empty.")
-            return data, request.form.get("mode")
+            return data, request.form
         if request.form.get(FIELD):
-            return decode_base64(request.form[FIELD]), request.form.get("mode")
+            return decode_base64(request.form[FIELD]), request.form
         raise RequestError("missing_image", f"Send the image as a file in the form field '{FIELD}'.")
     if mimetype == "application/json" or mimetype.endswith("+json"):
         payload = read_json(request, json_limits)
@@ -161,12 +163,12 @@ def image_from_request(request: Request, json_limits: JsonLimits = JsonLimits())
         mode = payload.get("mode")
         if mode is not None and not isinstance(mode, str):
             raise RequestError("invalid_mode", "'mode' must be a string: digit or number.")
-        return decode_base64(value), mode
+        return decode_base64(value), payload
     if mimetype.startswith("image/"):
         data = request.get_data(cache=False)
         if not data:
             raise RequestError("missing_image", "The request body is empty.")
-        return data, None
+        return data, {}
     if not mimetype and not request.content_length:
         raise RequestError("missing_image", "The request has no image.")
     raise RequestError(

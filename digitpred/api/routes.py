@@ -30,8 +30,8 @@ def json_limits() -> JsonLimits:
 
 @bp.post("/predict")
 def predict():
-    data, mode = image_from_request(request, json_limits())
-    mode = mode or request.args.get("mode") or "digit"
+    data, fields = image_from_request(request, json_limits())
+    mode = fields.get("mode") or request.args.get("mode") or "digit"
     if mode not in MODES:
         raise RequestError("invalid_mode", f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
     if mode == "number":
