@@ -261,8 +261,7 @@ def digit_crop(ink: np.ndarray, options: Options = Options()) -> np.ndarray:
     labels, n = ndimage.label(strong, structure=_EIGHT_NEIGHBOURS)
     if n > 1:
         ink, strong = _without_specks(ink, labels, n, options, (top, left), full_shape)
-    # Keep the soft anti-aliased rim around the kept strokes.
-    crop = ink * _grow(strong, 2)
+    crop = with_rim(ink, strong)
     rows, cols = np.flatnonzero(crop.any(axis=1)), np.flatnonzero(crop.any(axis=0))
     if rows.size == 0:
         raise NoDigit()
@@ -306,6 +305,11 @@ def _without_specks(
     left = max(0, min(s[1].start for s in kept) - 2)
     right = min(w, max(s[1].stop for s in kept) + 2)
     return ink[top:bottom, left:right], np.concatenate([[False], keep])[labels[top:bottom, left:right]]
+
+
+def with_rim(ink: np.ndarray, strokes: np.ndarray) -> np.ndarray:
+    """The ink of the chosen strokes with their soft anti-aliased rim (2 pixels round), nothing else."""
+    return ink * _grow(strokes, 2)
 
 
 def _grow(mask: np.ndarray, radius: int) -> np.ndarray:

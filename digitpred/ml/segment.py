@@ -20,7 +20,7 @@ from PIL import Image
 from scipy import ndimage
 
 from digitpred.ml.errors import NoDigit, TooManyDigits
-from digitpred.ml.preprocess import Options, ink_map, to_field
+from digitpred.ml.preprocess import Options, ink_map, to_field, with_rim
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 
@@ -185,9 +185,8 @@ def _atoms(ink: np.ndarray, labels: np.ndarray, groups: list[_Group], height: fl
     atoms = []
     for group in groups:
         member = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
-        # Keep the soft rim around the strokes, as for single digits.
-        member = ndimage.maximum_filter(member, size=5)
-        region = np.where(member, ink[group.y0 : group.y1, group.x0 : group.x1], 0.0)
+        # The soft rim around the strokes too, as for single digits.
+        region = with_rim(ink[group.y0 : group.y1, group.x0 : group.x1], member)
         strong = region > 0.5
         cuts = _cut_columns(region, height) if group.width > CUT_FROM * height else []
         # Where two digits touch, a cut crosses a stroke or two; one through more is inside a digit.
@@ -255,7 +254,8 @@ class _Candidates:
     spans: list[tuple[int, int]]
     boxes: list[tuple[int, int, int, int]]  # in work pixels
     fields: np.ndarray
-    height: float
+    aspects: np.ndarray  # N×10: each candidate's width prior for each class
+    shapes: np.ndarray  # N: its height prior less the cost of the gaps it joins, whatever it reads as
     scale: tuple[float, float]  # image pixels per work pixel
 
 
@@ -265,20 +265,28 @@ def _candidates(img: Image.Image, options: Options) -> _Candidates:
     groups = _drop_specks(groups)
     height = _digit_height(groups)
     atoms = _atoms(ink, labels, groups, height)
-    spans, crops, boxes = [], [], []
+    spans, crops, boxes, aspects, shapes = [], [], [], [], []
     for i in range(len(atoms)):
         for j in range(i + 1, len(atoms) + 1):
             if j > i + 1 and atoms[j - 1].x1 - atoms[i].x0 > MAX_WIDTH * height:
                 break
             found = _span(atoms[i:j])
-            if found is not None and (j == i + 1 or _prior(atoms, i, j, found[1], height) >= PRUNE_BELOW):
+            if found is None:
+                continue
+            aspect, short = _shape_terms(found[1], height)
+            shape = HEIGHT_WEIGHT * short - _join_cost(atoms, i, j, height)
+            # The most that shape and gaps leave a run of atoms, whatever it is read as.
+            if j == i + 1 or ASPECT_WEIGHT * float(aspect.max()) + shape >= PRUNE_BELOW:
                 spans.append((i, j))
                 crops.append(found[0])
                 boxes.append(found[1])
+                aspects.append(aspect)
+                shapes.append(shape)
     if not spans:
         raise NoDigit()
     fields = np.stack([to_field(crop) for crop in crops])
-    return _Candidates(atoms, spans, boxes, fields, height, (img.width / ink.shape[1], img.height / ink.shape[0]))
+    scale = (img.width / ink.shape[1], img.height / ink.shape[0])
+    return _Candidates(atoms, spans, boxes, fields, np.array(aspects), np.array(shapes), scale)
 
 
 def _join_cost(atoms: list[_Atom], i: int, j: int, height: float) -> float:
@@ -289,12 +297,6 @@ def _join_cost(atoms: list[_Atom], i: int, j: int, height: float) -> float:
             cost += JOIN_GAP * max(0, a.x0 - right) / height
         right = max(right, a.x1)
     return cost
-
-
-def _prior(atoms: list[_Atom], i: int, j: int, box: tuple[int, int, int, int], height: float) -> float:
-    """The most that shape and gaps leave a run of atoms, whatever it is read as."""
-    aspect, short = _shape_terms(box, height)
-    return ASPECT_WEIGHT * float(aspect.max()) + HEIGHT_WEIGHT * short - _join_cost(atoms, i, j, height)
 
 
 def _choose(c: _Candidates, probs: np.ndarray | None) -> list[int]:
@@ -308,11 +310,8 @@ def _choose(c: _Candidates, probs: np.ndarray | None) -> list[int]:
         others = np.maximum(probs.sum(axis=1, keepdims=True) - probs, 1e-30)
         odds = np.minimum(np.log(probs + 1e-30) - np.log(others), ODDS_CAP)
         logp = np.log(probs + 1e-9) + ODDS_WEIGHT * odds
-    values = {}
-    for k, (span, box) in enumerate(zip(c.spans, c.boxes, strict=True)):
-        aspect, short = _shape_terms(box, c.height)
-        join = _join_cost(c.atoms, *span, c.height)
-        values[span] = float(np.max(logp[k] + ASPECT_WEIGHT * aspect)) + HEIGHT_WEIGHT * short + PER_DIGIT - join
+    best = (logp + ASPECT_WEIGHT * c.aspects).max(axis=1) + c.shapes + PER_DIGIT
+    values = {span: float(v) for span, v in zip(c.spans, best, strict=True)}
     cut_cost = [CUT_COST + RUN_COST * a.runs if a.runs else 0.0 for a in c.atoms]
     path = _search(values, cut_cost, len(c.atoms))
     if not path:
