@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageChops
 from scipy import ndimage
 
+from digitpred.ml.decode import DEFAULT_MAX_PIXELS
 from digitpred.ml.errors import ImageTooLarge, InvalidImage, NoDigit
 
 # Largest side the ink search works at: more pixels only cost time.
@@ -164,7 +165,7 @@ def _uneven_background(grey: np.ndarray) -> np.ndarray:
     # picture, or a broad shadow, keeps the coarse estimate.
     if strokes.sum() < 0.5 * strong.sum():
         return coarse
-    window = 2.0 * stroke_width(strokes.astype(np.float32))
+    window = 2.0 * stroke_width(strokes)
     scale = min(1.0, 9.0 / max(window, 3.0))
     side = max(1, round(max(grey.shape) * scale))
     return _opened(grey, side, max(3, round(window * scale)), blur=3)
@@ -409,7 +410,7 @@ def preprocess(img: Image.Image, options: Options = Options()) -> np.ndarray:
     return to_field(digit_crop(ink_map(img, options), options))
 
 
-def from_array(arr: np.ndarray, max_pixels: int = 40_000_000) -> Image.Image:
+def from_array(arr: np.ndarray, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """An array from a Python caller (a dataset's digit, a camera frame) -> an image the pipeline reads.
 
     2-D grey or H×W×1/3/4; booleans, integers and floats of any range: uint8 is taken as it is, floats within

@@ -27,6 +27,13 @@ class Settings:
     preprocess: Options = Options()
 
 
+def field_png(field: np.ndarray) -> bytes:
+    """What the model saw (0-1 floats) as a grey PNG."""
+    buf = io.BytesIO()
+    Image.fromarray(np.round(field * 255).astype(np.uint8), mode="L").save(buf, format="PNG")
+    return buf.getvalue()
+
+
 @dataclass(frozen=True)
 class Prediction:
     digit: int
@@ -36,9 +43,7 @@ class Prediction:
     uncertain: bool
 
     def input_png(self) -> bytes:
-        buf = io.BytesIO()
-        Image.fromarray(np.round(self.field * 255).astype(np.uint8), mode="L").save(buf, format="PNG")
-        return buf.getvalue()
+        return field_png(self.field)
 
     def input_data_url(self) -> str:
         return "data:image/png;base64," + base64.b64encode(self.input_png()).decode("ascii")
@@ -110,10 +115,7 @@ class NumberReading:
 
     def input_png(self) -> bytes:
         """The digits' 28×28 images side by side, left to right: what the model saw for the whole number."""
-        strip = np.hstack([p.field for p, _ in self.digits])
-        buf = io.BytesIO()
-        Image.fromarray(np.round(strip * 255).astype(np.uint8), mode="L").save(buf, format="PNG")
-        return buf.getvalue()
+        return field_png(np.hstack([p.field for p, _ in self.digits]))
 
     def to_dict(self) -> dict:
         digits = []
