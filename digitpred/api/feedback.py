@@ -12,10 +12,9 @@ from digitpred.api.routes import json_limits
 from digitpred.errors import RequestError
 from digitpred.extensions import ml
 from digitpred.feedback.store import Submission, record
+from digitpred.ml.segment import MAX_DIGITS  # a true number is as long as a number read can be
 from digitpred.ml.service import predict as run_prediction
 from digitpred.ml.service import predict_number as run_number
-
-MAX_DIGITS = 12
 
 
 def truth_from_request(fields: Mapping, query: Mapping) -> tuple[str, str]:
