@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from digitpred.ml.decode import decode
@@ -158,3 +158,16 @@ def test_transparency_is_composited_onto_a_contrasting_background(ink, backgroun
     img = Image.fromarray(np.dstack([grey, grey, grey, alpha]), "RGBA")
     expected = background + alpha / 255 * (ink - background)
     assert np.abs(to_grey(img).astype(float) - expected).max() <= 1.0
+
+
+def test_canvas_digit_drawn_up_to_the_edge_keeps_every_stroke():
+    """A 5 whose body runs into the canvas's edge and whose bar stands apart: on a canvas both are the digit
+    (only a photo's edge holds paper edges and shadows to drop)."""
+    img = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(img)
+    pen.arc([-60, 120, 120, 270], start=-100, end=150, fill=0, width=14)  # the body, cut by the left edge
+    pen.line([(20, 40), (20, 115)], fill=0, width=14)
+    pen.line([(45, 30), (150, 30)], fill=0, width=14)  # the bar, clear of the edge and of the body
+    field = field_of(png_bytes(img))
+    rows = np.flatnonzero(field.max(axis=1) > 0.5)
+    assert rows[-1] - rows[0] >= 15  # the whole height of the 5, not the bar alone

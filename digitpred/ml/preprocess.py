@@ -173,6 +173,12 @@ def _uneven_background(grey: np.ndarray) -> np.ndarray:
 
 def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
     """Ink strength in [0, 1] per pixel of the (bounded-size) image; raises NoDigit when there is none."""
+    return ink_and_light(img, options)[0]
+
+
+def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.ndarray, bool]:
+    """The ink map, and whether the light was uneven: a photo's, where the picture's edge may show paper
+    edges and shadows rather than the digit."""
     grey = to_grey(_shrink(img, WORK_SIDE))
     h, w = grey.shape
     ring = max(1, min(h, w) // 50)
@@ -225,7 +231,7 @@ def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
         inked = int(counts[table > 0.5].sum())
     if inked < max(2, options.min_ink_share * h * w):
         raise NoDigit()
-    return ink
+    return ink, uneven
 
 
 def _ink_range(peak: float, sigma: float, options: Options) -> tuple[float, float]:
@@ -249,8 +255,10 @@ def _touches_border(slices: list, offset: tuple[int, int], shape: tuple[int, int
     )
 
 
-def digit_crop(ink: np.ndarray, options: Options = Options()) -> np.ndarray:
-    """The digit's ink, cropped to it: its strokes and their soft rim, without specks far from it."""
+def digit_crop(ink: np.ndarray, options: Options = Options(), photo: bool = False) -> np.ndarray:
+    """The digit's ink, cropped to it: its strokes and their soft rim, without specks far from it. In a
+    `photo`, ink that runs into the picture's edge is taken for paper edges and shadows when the rest of the
+    ink stands clear of it; on a canvas or a scan it is the digit drawn up to the edge."""
     strong = ink > 0.3
     rows, cols = np.flatnonzero(strong.any(axis=1)), np.flatnonzero(strong.any(axis=0))
     if rows.size == 0:
@@ -261,7 +269,7 @@ def digit_crop(ink: np.ndarray, options: Options = Options()) -> np.ndarray:
     ink, strong = ink[top : rows[-1] + 3, left : cols[-1] + 3], strong[top : rows[-1] + 3, left : cols[-1] + 3]
     labels, n = ndimage.label(strong, structure=_EIGHT_NEIGHBOURS)
     if n > 1:
-        ink, strong = _without_specks(ink, labels, n, options, (top, left), full_shape)
+        ink, strong = _without_specks(ink, labels, n, options, (top, left), full_shape if photo else None)
     crop = with_rim(ink, strong)
     rows, cols = np.flatnonzero(crop.any(axis=1)), np.flatnonzero(crop.any(axis=0))
     if rows.size == 0:
@@ -275,15 +283,16 @@ def _without_specks(
     n: int,
     options: Options,
     offset: tuple[int, int],
-    full_shape: tuple[int, int],
+    full_shape: tuple[int, int] | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The box of the pieces that make the digit, and their mask: specks far from the digit are left out.
-    `offset` places the labelled window in the whole picture of `full_shape`."""
+    `offset` places the labelled window in the whole picture of `full_shape`; without a shape, pieces that
+    reach the picture's edge count like any other."""
     mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=n + 1)[1:]
     slices = ndimage.find_objects(labels)
     # A shadow's edge or the paper's edge in a photo leaves ink that runs into the picture's border; the
     # digit rarely does. When something stays clear of the border, what reaches it is not the digit.
-    edge = _touches_border(slices, offset, full_shape)
+    edge = _touches_border(slices, offset, full_shape) if full_shape else np.zeros(n, dtype=bool)
     if edge.any() and not edge.all() and mass[~edge].max() >= 0.25 * mass.max():
         mass = np.where(edge, 0.0, mass)
     big = mass >= options.speck_share * mass.max()
@@ -407,7 +416,8 @@ def to_field(crop: np.ndarray) -> np.ndarray:
 
 def preprocess(img: Image.Image, options: Options = Options()) -> np.ndarray:
     """The one pipeline: decoded image in, 28×28 float32 (white ink on black, 0-1) out."""
-    return to_field(digit_crop(ink_map(img, options), options))
+    ink, uneven = ink_and_light(img, options)
+    return to_field(digit_crop(ink, options, photo=uneven))
 
 
 def from_array(arr: np.ndarray, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
