@@ -171,3 +171,16 @@ def test_canvas_digit_drawn_up_to_the_edge_keeps_every_stroke():
     field = field_of(png_bytes(img))
     rows = np.flatnonzero(field.max(axis=1) > 0.5)
     assert rows[-1] - rows[0] >= 15  # the whole height of the 5, not the bar alone
+
+
+def test_dark_ink_on_paper_darker_than_mid_grey(heldout):
+    """A photo in poor light: paper at grey 120 with a brighter patch of light at one side, ink far darker.
+    The background's level alone (below 128) would take the paper for the ink."""
+    digit = heldout[0][0]
+    strokes = np.asarray(draw(digit, Stroke(180, (150, 150), 16)).convert("L"), dtype=np.float32) / 255.0
+    paper = np.full(strokes.shape, 120.0)
+    paper[:, :40] = 200.0  # light falling on the left edge
+    photo = paper * strokes + 20.0 * (1.0 - strokes)
+    field = field_of(png_bytes(Image.fromarray(photo.astype(np.uint8))))
+    clean = field_of(png_bytes(draw(digit, Stroke(180, (150, 150), 16))))
+    assert np.abs(field - clean).mean() < 0.03

@@ -187,9 +187,12 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
         return grey[:ring], grey[-ring:], grey[:, :ring].T, grey[:, -ring:].T
 
     border = np.bincount(np.concatenate([side.ravel() for side in sides(grey)]), minlength=256)
-    if _quantile(border, 50) > 127:
+    counts = _histogram(grey)
+    # The k-th brightest value, not the brightest: a few hot pixels of noise must not set the scale.
+    k = max(5, int(0.0003 * grey.size))
+    if _dark_ink(border, counts, k):
         grey = 255 - grey
-        border = border[::-1]
+        border, counts = border[::-1], counts[::-1]
     step = max(1, int(np.sqrt(grey.size / 20_000)))
     q10, q50 = _quantile(border, 10), _quantile(border, 50)
     sigma = _noise(grey)
@@ -202,8 +205,6 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
         halves = [part for side in sides(grey) for part in np.array_split(side, 2, axis=1) if part.size]
         levels = _percentiles(halves, 20)
         uneven = max(q50 - q10, max(levels) - min(levels)) > max(5.0, 0.06 * contrast, 4.0 * sigma)
-    # The k-th brightest value, not the brightest: a few hot pixels of noise must not set the scale.
-    k = max(5, int(0.0003 * grey.size))
     if uneven:
         # Shadows and light falloff reach the border, so the background is never brighter there than
         # the brightest stretch of border: capping it keeps thick strokes from being taken for background.
@@ -221,7 +222,6 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
         # An even background (a canvas, a scan): its level is the border's. No local estimate here, since
         # one would hollow out strokes as wide as its window. The ink then depends on the grey level
         # alone: the histogram gives the peak, and a 256-entry table the ink, in one pass each.
-        counts = _histogram(grey)
         x = np.arange(256, dtype=np.float32) - q50
         above = np.cumsum(np.where(x > 2.0 * sigma + 1.0, counts, 0)[::-1])[::-1]  # bright pixels at or above
         peak = float(x[np.flatnonzero(above >= k)[-1]]) if above[0] >= k else 0.0
@@ -232,6 +232,19 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
     if inked < max(2, options.min_ink_share * h * w):
         raise NoDigit()
     return ink, uneven
+
+
+def _dark_ink(border: np.ndarray, counts: np.ndarray, k: int) -> bool:
+    """Whether the ink is darker than the background, from the border's and the picture's histograms: the
+    background is the border's middle level, and the ink lies at the far end of the picture's range from it.
+    Paper in a shadowed photo can be darker than mid-grey and still far lighter than the ink on it."""
+    background = _quantile(border, 50)
+    cumulative = np.cumsum(counts)
+    darkest = int(np.searchsorted(cumulative, k))  # the k-th darkest level
+    brightest = int(np.searchsorted(cumulative, cumulative[-1] - k))  # about the k-th brightest
+    if brightest <= darkest:
+        return background > 127  # one level all over: nothing to weigh, and no ink either
+    return background > (darkest + brightest) / 2
 
 
 def _ink_range(peak: float, sigma: float, options: Options) -> tuple[float, float]:
