@@ -184,3 +184,17 @@ def test_dark_ink_on_paper_darker_than_mid_grey(heldout):
     field = field_of(png_bytes(Image.fromarray(photo.astype(np.uint8))))
     clean = field_of(png_bytes(draw(digit, Stroke(180, (150, 150), 16))))
     assert np.abs(field - clean).mean() < 0.03
+
+
+def test_dark_ink_beside_a_broad_patch_of_light(heldout):
+    """Paper at grey 125 with a patch of light at grey 225 along one side, ink at 40: the picture's range is
+    centred above the paper, yet only the ink reaches beyond the levels the border spans."""
+    digit = heldout[0][0]
+    pen = Stroke(100, (300, 200), 9)
+    strokes = np.asarray(draw(digit, pen, size=(400, 300)).convert("L"), np.float32) / 255.0
+    paper = np.full(strokes.shape, 125.0)
+    paper[:, :120] = 225.0
+    photo = paper * strokes + 40.0 * (1.0 - strokes)
+    field = field_of(png_bytes(Image.fromarray(photo.astype(np.uint8))))
+    clean = field_of(png_bytes(draw(digit, pen, size=(400, 300))))
+    assert np.abs(field - clean).mean() < 0.03

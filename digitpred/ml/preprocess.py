@@ -235,13 +235,21 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
 
 
 def _dark_ink(border: np.ndarray, counts: np.ndarray, k: int) -> bool:
-    """Whether the ink is darker than the background, from the border's and the picture's histograms: the
-    background is the border's middle level, and the ink lies at the far end of the picture's range from it.
-    Paper in a shadowed photo can be darker than mid-grey and still far lighter than the ink on it."""
-    background = _quantile(border, 50)
+    """Whether the ink is darker than the background, from the border's and the picture's histograms.
+
+    Ink is what reaches beyond the levels the border spans: the border holds the paper, its shadows and
+    patches of light, so in a shadowed photo the paper may be both darker than mid-grey and brighter than
+    a patch of light is dark. When neither side reaches clearly beyond (a digit that fills the picture and
+    runs into its border), the background is the border's middle level and the ink lies at the far end of
+    the picture's range from it."""
     cumulative = np.cumsum(counts)
     darkest = int(np.searchsorted(cumulative, k))  # the k-th darkest level
     brightest = int(np.searchsorted(cumulative, cumulative[-1] - k))  # about the k-th brightest
+    below = _quantile(border, 2) - darkest
+    above = brightest - _quantile(border, 98)
+    if max(below, above) >= 16 and below != above:
+        return below > above
+    background = _quantile(border, 50)
     if brightest <= darkest:
         return background > 127  # one level all over: nothing to weigh, and no ink either
     return background > (darkest + brightest) / 2
