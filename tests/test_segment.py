@@ -215,6 +215,14 @@ def test_overlapping_digits_are_split(clear_digits, model, digits, gap):
     assert number == "".join(map(str, digits))
 
 
+@pytest.mark.parametrize(("digits", "gap"), [((7, 2, 5), -0.06), ((8, 3, 4, 6), -0.1), ((1, 1, 1, 9), -0.09)])
+def test_leaning_digits_are_split_round_their_strokes(clear_digits, model, digits, gap):
+    """Overlapping digits that lean into each other: every straight cut between them runs through one of them,
+    and only a cut that bends round the strokes parts them."""
+    number, boxes = read(row([clear_digits[d] for d in digits], gap=gap), model)
+    assert number == "".join(map(str, digits))
+
+
 def test_pieces_carry_the_reading_so_the_model_runs_once(clear_digits, model):
     from digitpred.ml.service import predict_number
 
