@@ -6,9 +6,9 @@ stroke), and a group wider than a digit gets candidate cuts: straight down the v
 the upper and lower contours, where touching digits meet, and bent round the strokes from there where digits
 lean into each other or overlap. Every stretch of the row between two cuts that could be one digit is a
 candidate. All candidates go through the model in one batch, and dynamic programming picks the split whose
-digits read most surely, weighed by how much each candidate looks like a digit in shape (its width for the
-class read, its height against the row's). Neighbouring groups can so merge as well as split: the detached bar
-of a 5, a broken stroke.
+digits read most surely, weighed by how much each candidate looks like a whole digit (how well its field fits
+the usual shapes of the class read, its width for that class, its height against the row's). Neighbouring
+groups can so merge as well as split: the detached bar of a 5, a broken stroke.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from scipy import ndimage
 
 from digitpred.ml.errors import NoDigit, TooManyDigits
 from digitpred.ml.preprocess import Options, ink_map, to_field, with_rim
+from digitpred.ml.shapes import misfit
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 
@@ -36,6 +37,11 @@ ASPECT_WEIGHT = 0.5
 ASPECT_TAIL = 3.0
 ODDS_WEIGHT = 0.3
 ODDS_CAP = 14.0
+# The model reads anything as some digit, often surely: two touching 7s as one 7. A candidate whose field leaves
+# more than MISFIT_FREE of its ink outside the shapes of the class it is read as (shapes.misfit) is no whole digit
+# of that class. Whole digits drawn in a row leave about 0.1 to 0.3, two digits run together 0.3 to 0.5.
+MISFIT_WEIGHT = 10.0
+MISFIT_FREE = 0.15
 HEIGHT_WEIGHT = 2.0
 # Below this share of the row's digit height a candidate is shorter than any digit of the row.
 SHORT = 0.85
@@ -341,6 +347,7 @@ class _Candidates:
     boxes: list[tuple[int, int, int, int]]  # in work pixels
     fields: np.ndarray
     aspects: np.ndarray  # N×10: each candidate's width prior for each class
+    misfits: np.ndarray  # N×10: how far its field lies from each class's shapes
     shapes: np.ndarray  # N: its height prior less the cost of the gaps it joins, whatever it reads as
     scale: tuple[float, float]  # image pixels per work pixel
 
@@ -404,7 +411,7 @@ def _candidates(img: Image.Image, options: Options) -> _Candidates:
         raise NoDigit()
     fields = np.stack([to_field(crop) for crop in crops])
     scale = (img.width / ink.shape[1], img.height / ink.shape[0])
-    return _Candidates(cuts, spans, boxes, fields, np.array(aspects), np.array(shapes), scale)
+    return _Candidates(cuts, spans, boxes, fields, np.array(aspects), misfit(fields), np.array(shapes), scale)
 
 
 def _join_cost(parts: list[tuple[np.ndarray, int, int]], height: float) -> float:
@@ -427,6 +434,7 @@ def _choose(c: _Candidates, probs: np.ndarray | None) -> list[int]:
         others = np.maximum(probs.sum(axis=1, keepdims=True) - probs, 1e-30)
         odds = np.minimum(np.log(probs + 1e-30) - np.log(others), ODDS_CAP)
         logp = np.log(probs + 1e-9) + ODDS_WEIGHT * odds
+    logp = logp - MISFIT_WEIGHT * np.maximum(c.misfits - MISFIT_FREE, 0.0)
     best = (logp + ASPECT_WEIGHT * c.aspects).max(axis=1) + c.shapes + PER_DIGIT
     values = {span: float(v) for span, v in zip(c.spans, best, strict=True)}
     cut_cost = [CUT_COST + RUN_COST * cut.runs if cut.path is not None else 0.0 for cut in c.cuts]
