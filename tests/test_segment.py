@@ -110,6 +110,14 @@ def test_sizes_and_heights_vary(clear_digits, model):
     assert number == "1962"
 
 
+@pytest.mark.parametrize("small", [0.25, 0.3])
+def test_a_small_digit_on_its_own_is_read(clear_digits, model, small):
+    """A digit far smaller than the rest of the row, standing apart, is a digit and not a fragment."""
+    digits = [clear_digits[d] for d in (7, 3, 5)]
+    number, _ = read(row(digits, heights=[110, 110 * small, 100], offsets=[0, 30, 0]), model)
+    assert number == "735"
+
+
 def test_specks_are_ignored(clear_digits, model):
     img = row([clear_digits[d] for d in (5, 3)])
     d = ImageDraw.Draw(img)

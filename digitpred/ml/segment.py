@@ -46,6 +46,9 @@ HEIGHT_WEIGHT = 2.0
 # Below this share of the row's digit height a candidate is shorter than any digit of the row.
 SHORT = 0.85
 SHORT_SPREAD = 0.2
+# However short, a candidate costs at most this for it: a small digit standing on its own, a quarter of the row's
+# height, can still win on a sure reading, where a fragment beside its digit joins it for far less.
+SHORT_CAP = 8.0
 # Each digit read adds this much (the log-odds already reward each sure reading, so it is a cost here).
 PER_DIGIT = -1.0
 # A cut through a group costs this, and this much more for each stroke it crosses.
@@ -399,7 +402,7 @@ def _candidates(img: Image.Image, options: Options) -> _Candidates:
             if not whole and found[1][2] > MAX_WIDTH * height:
                 continue
             aspect, short = _shape_terms(found[1], height)
-            shape = HEIGHT_WEIGHT * short - _join_cost(parts, height)
+            shape = max(HEIGHT_WEIGHT * short, -SHORT_CAP) - _join_cost(parts, height)
             # The most that shape and gaps leave a candidate, whatever it is read as.
             if whole or ASPECT_WEIGHT * float(aspect.max()) + shape >= PRUNE_BELOW:
                 spans.append((i, j))
