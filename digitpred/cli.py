@@ -293,6 +293,25 @@ def register_commands(app: Flask) -> None:
             n = generate(kind, images[:count], labels[:count], Path(out_dir) / kind, seed=seed + KINDS.index(kind))
             click.echo(f"wrote {n} {kind} images to {Path(out_dir) / kind}")
 
+    @app.cli.command("make-shapes")
+    @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(file_okay=False))
+    @click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False), help="Default: the shipped file.")
+    @click.option(
+        "--validation-size",
+        default=10_000,
+        show_default=True,
+        type=click.IntRange(1),
+        help="How many of the last digits are held out, and left out here.",
+    )
+    def make_shapes_command(data_dir, out_path, validation_size):
+        """Write each class's shape space (mean and principal components of the training digits, never the
+        held-out ones), which segmentation uses to tell a whole digit from two run together."""
+        from digitpred.ml.shapes import SHAPES_PATH, write_shapes
+        from digitpred.ml.training.data import load_mnist, split
+
+        (images, labels), _ = split(*load_mnist(data_dir), validation_size=validation_size)
+        click.echo(f"wrote {write_shapes(images, labels, out_path or SHAPES_PATH)}")
+
 
 def _echo_comparison(runs: list[dict]) -> None:
     """Each set's accuracy under every model, side by side, with each model's difference from model A."""

@@ -24,6 +24,7 @@ def test_wheel_contains_model_and_assets(tmp_path):
         "digitpred/models/digitpred-cnn.tflite",
         "digitpred/models/digitpred-cnn.json",
         "digitpred/models/digitpred-cnn.keras",
+        "digitpred/ml/digit-shapes.npz",
         "digitpred/api/openapi.json",
         "digitpred/web/templates/web/index.html",
         "digitpred/web/static/js/app.js",

@@ -11,8 +11,10 @@ from PIL import Image, ImageDraw
 from digitpred.ml.decode import decode
 from digitpred.ml.errors import NoDigit, TooManyDigits
 from digitpred.ml.model import default_model_path, load_model
+from digitpred.ml.preprocess import to_field
 from digitpred.ml.render import Stroke, draw, skeleton
-from digitpred.ml.segment import segment
+from digitpred.ml.segment import MISFIT_FREE, segment
+from digitpred.ml.shapes import digit_shapes, misfit
 from tests.conftest import png_bytes
 
 
@@ -106,6 +108,14 @@ def test_sizes_and_heights_vary(clear_digits, model):
     digits = [clear_digits[d] for d in (1, 9, 6, 2)]
     number, _ = read(row(digits, heights=[70, 110, 85, 120], offsets=[-20, 10, 25, -15]), model)
     assert number == "1962"
+
+
+@pytest.mark.parametrize("small", [0.25, 0.3])
+def test_a_small_digit_on_its_own_is_read(clear_digits, model, small):
+    """A digit far smaller than the rest of the row, standing apart, is a digit and not a fragment."""
+    digits = [clear_digits[d] for d in (7, 3, 5)]
+    number, _ = read(row(digits, heights=[110, 110 * small, 100], offsets=[0, 30, 0]), model)
+    assert number == "735"
 
 
 def test_specks_are_ignored(clear_digits, model):
@@ -209,10 +219,55 @@ def test_detached_bar_joins_its_digit(clear_digits, model):
     assert number == "35" and len(boxes) == 2
 
 
-@pytest.mark.parametrize(("digits", "gap"), [((2, 8, 5), -0.05), ((4, 0, 9, 6), -0.06), ((7, 3), -0.1)])
+@pytest.mark.parametrize(("digits", "gap"), [((2, 8, 5), -0.08), ((4, 0, 9, 6), -0.06), ((7, 3), -0.1)])
 def test_overlapping_digits_are_split(clear_digits, model, digits, gap):
     number, boxes = read(row([clear_digits[d] for d in digits], gap=gap), model)
     assert number == "".join(map(str, digits))
+
+
+@pytest.mark.parametrize(("digits", "gap"), [((7, 2, 5), -0.06), ((8, 3, 4, 6), -0.1), ((1, 1, 1, 9), -0.09)])
+def test_leaning_digits_are_split_round_their_strokes(clear_digits, model, digits, gap):
+    """Overlapping digits that lean into each other: every straight cut between them runs through one of them,
+    and only a cut that bends round the strokes parts them."""
+    number, boxes = read(row([clear_digits[d] for d in digits], gap=gap), model)
+    assert number == "".join(map(str, digits))
+
+
+@pytest.mark.parametrize(("digits", "gap"), [((6, 4, 3, 9), -0.1), ((1, 7, 0), -0.07), ((6, 2, 0, 8), -0.05)])
+def test_two_digits_run_together_are_not_read_as_one(clear_digits, model, digits, gap):
+    """The model reads a 6 run into a 4, or a 1 into a 7, surely as one digit; the pair's field lies far from
+    the usual shapes of the digit it is read as, and each digit's own field does not."""
+    number, boxes = read(row([clear_digits[d] for d in digits], gap=gap), model)
+    assert number == "".join(map(str, digits))
+
+
+def test_a_whole_digit_fits_its_class_shapes_and_two_run_together_fit_none(heldout):
+    images, labels = heldout
+    whole = misfit(images[:100].astype(np.float32) / 255)
+    assert np.mean(whole.argmin(axis=1) == labels[:100]) > 0.9
+    own = whole[np.arange(100), labels[:100]]
+    # Two held-out digits side by side, overlapping a little, normalised into one field as a candidate would be.
+    pairs = []
+    for a, b in zip(images[100:150], images[150:200], strict=True):
+        side = np.zeros((28, 50), dtype=np.float32)
+        side[:, :28] = a / 255
+        side[:, 22:] = np.maximum(side[:, 22:], b / 255)
+        cols = np.flatnonzero(side.max(axis=0) > 0.05)
+        rows = np.flatnonzero(side.max(axis=1) > 0.05)
+        pairs.append(to_field(side[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]))
+    pair = misfit(np.stack(pairs)).min(axis=1)
+    assert np.median(pair) > 2 * np.median(own)
+    assert np.mean(pair > MISFIT_FREE) > np.mean(own > MISFIT_FREE) + 0.3
+
+
+def test_shape_spaces_are_made_from_digits_of_each_class(heldout):
+    images, labels = heldout
+    shapes = digit_shapes(images, labels, components=3)
+    assert shapes["means"].shape == (10, 784) and shapes["components"].shape == (10, 3, 784)
+    axes = shapes["components"].astype(np.float64)
+    for d in range(10):
+        assert np.allclose(axes[d] @ axes[d].T, np.eye(3), atol=1e-2)  # orthonormal, to float16's precision
+        assert np.allclose(shapes["means"][d], images[labels == d].mean(axis=0).ravel() / 255, atol=1e-3)
 
 
 def test_pieces_carry_the_reading_so_the_model_runs_once(clear_digits, model):
@@ -224,7 +279,7 @@ def test_pieces_carry_the_reading_so_the_model_runs_once(clear_digits, model):
         calls.append(len(batch))
         return model(batch)
 
-    reading = predict_number(png_bytes(row([clear_digits[d] for d in (8, 1, 8, 5)], gap=0.0)), counted)
+    reading = predict_number(png_bytes(row([clear_digits[d] for d in (8, 1, 8, 5)], gap=-0.05)), counted)
     assert reading.number == "8185"
     assert len(calls) == 1
     for prediction, _ in reading.digits:

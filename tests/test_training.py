@@ -158,3 +158,16 @@ def test_corrections_train_a_model_that_is_compared_with_the_shipped_one(config,
     assert meta["training"]["fine_tuned_from"].endswith("digitpred-cnn.keras")
     # it starts from the shipped weights: held-out digits are still read well after one short epoch
     assert meta["validation"]["accuracy"] >= 0.9
+
+
+def test_make_shapes_command_uses_the_training_digits_only(runner, mnist_dir, tmp_path, heldout):
+    out = tmp_path / "shapes.npz"
+    args = ["make-shapes", "--data", str(mnist_dir), "--out", str(out), "--validation-size", "50"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    images, labels = heldout[0][:150], heldout[1][:150]  # the last 50 are held out
+    with np.load(out) as f:
+        means, axes = f["means"], f["components"]
+    assert axes.shape[:2] == (10, 20) and means.shape == (10, 784)
+    for d in range(10):
+        assert np.allclose(means[d], images[labels == d].mean(axis=0).ravel() / 255, atol=1e-3)

@@ -2,12 +2,13 @@
 
 Over-segmentation, then a search that the model's reading drives. Connected strokes are found on the same ink
 map as single digits; pieces that share most of a column range form one group (the halves of a 4, a dotted
-stroke), and a group wider than a digit is cut further at candidate columns: valleys of the ink profile and of
-the upper and lower contours, where touching digits meet. The row is then a sequence of atoms, and every run of
-a few neighbouring atoms is a candidate digit. All candidates go through the model in one batch, and dynamic
-programming picks the split whose digits read most surely, weighed by how much each candidate looks like a
-digit in shape (its width for the class read, its height against the row's). Neighbouring groups can so
-merge as well as split: the detached bar of a 5, a broken stroke.
+stroke), and a group wider than a digit gets candidate cuts: straight down the valleys of the ink profile and of
+the upper and lower contours, where touching digits meet, and bent round the strokes from there where digits
+lean into each other or overlap. Every stretch of the row between two cuts that could be one digit is a
+candidate. All candidates go through the model in one batch, and dynamic programming picks the split whose
+digits read most surely, weighed by how much each candidate looks like a whole digit (how well its field fits
+the usual shapes of the class read, its width for that class, its height against the row's). Neighbouring
+groups can so merge as well as split: the detached bar of a 5, a broken stroke.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scipy import ndimage
 
 from digitpred.ml.errors import NoDigit, TooManyDigits
 from digitpred.ml.preprocess import Options, ink_map, to_field, with_rim
+from digitpred.ml.shapes import misfit
 
 Scorer = Callable[[np.ndarray], np.ndarray]
 
@@ -35,10 +37,18 @@ ASPECT_WEIGHT = 0.5
 ASPECT_TAIL = 3.0
 ODDS_WEIGHT = 0.3
 ODDS_CAP = 14.0
+# The model reads anything as some digit, often surely: two touching 7s as one 7. A candidate whose field leaves
+# more than MISFIT_FREE of its ink outside the shapes of the class it is read as (shapes.misfit) is no whole digit
+# of that class. Whole digits drawn in a row leave about 0.1 to 0.3, two digits run together 0.3 to 0.5.
+MISFIT_WEIGHT = 10.0
+MISFIT_FREE = 0.15
 HEIGHT_WEIGHT = 2.0
 # Below this share of the row's digit height a candidate is shorter than any digit of the row.
 SHORT = 0.85
 SHORT_SPREAD = 0.2
+# However short, a candidate costs at most this for it: a small digit standing on its own, a quarter of the row's
+# height, can still win on a sure reading, where a fragment beside its digit joins it for far less.
+SHORT_CAP = 8.0
 # Each digit read adds this much (the log-odds already reward each sure reading, so it is a cost here).
 PER_DIGIT = -1.0
 # A cut through a group costs this, and this much more for each stroke it crosses.
@@ -53,7 +63,13 @@ CUT_FROM = 0.75
 MAX_RUNS = 2
 # Candidate cuts are at least this many digit heights apart, and from a group's edges.
 CUT_SPACING = 0.1
-# A run of atoms whose shape and gaps alone cost more than this is never read: no reading could make up for it
+# A bent cut strays at most this many digit heights from the column it starts from, and each column it moves
+# sideways costs as much as this much ink: it bends round strokes but runs straight through empty space.
+PATH_REACH = 0.3
+PATH_SLOPE = 0.1
+# A bent cut leaves at least this share of its group's ink on either side.
+MIN_SIDE = 0.08
+# A candidate whose shape and gaps alone cost more than this is never read: no reading could make up for it
 # (the best reading is worth ODDS_WEIGHT * ODDS_CAP). On the tuning rows it skips one candidate in twenty and
 # changes no reading.
 PRUNE_BELOW = -8.0
@@ -92,13 +108,26 @@ class _Group:
 
 
 @dataclass(frozen=True)
-class _Atom:
-    region: np.ndarray  # the group's ink in its box, other groups' ink left out
-    x0: int  # the atom's columns, in work pixels
-    x1: int
-    gx0: int  # the group's box
-    gy0: int
-    runs: int  # strokes that a cut at the atom's left edge crosses (0: it starts its group)
+class _Region:
+    """A group's ink in its box, other groups' ink left out."""
+
+    ink: np.ndarray
+    x0: int
+    y0: int
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """Where one candidate digit ends and the next begins: a group's left edge (path None), or a path down
+    through a group, the group's first column right of the cut on each of its rows."""
+
+    group: int
+    path: np.ndarray | None
+    runs: int  # strokes the cut crosses
+
+    @property
+    def at(self) -> float:
+        return 0.0 if self.path is None else float(self.path.mean())
 
 
 def _overlap(a: _Group, b: _Group) -> int:
@@ -176,44 +205,110 @@ def _cut_columns(region: np.ndarray, height: float) -> list[int]:
     return sorted(chosen)
 
 
-def _runs(strong: np.ndarray, col: int) -> int:
-    """Strokes that a cut down this column crosses."""
-    return int(np.count_nonzero(np.diff(strong[:, col].astype(np.int8)) == 1) + strong[0, col])
+def _runs(strong: np.ndarray, path: np.ndarray) -> int:
+    """Strokes that a cut along this path (a column per row) crosses."""
+    inked = strong[np.arange(len(path)), np.minimum(path, strong.shape[1] - 1)].astype(np.int8)
+    return int(np.count_nonzero(np.diff(inked) == 1) + inked[0])
 
 
-def _atoms(ink: np.ndarray, labels: np.ndarray, groups: list[_Group], height: float) -> list[_Atom]:
-    atoms = []
-    for group in groups:
-        member = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
-        # The soft rim around the strokes too, as for single digits.
-        region = with_rim(ink[group.y0 : group.y1, group.x0 : group.x1], member)
-        strong = region > 0.5
-        cuts = _cut_columns(region, height) if group.width > CUT_FROM * height else []
+def _bent_paths(region: np.ndarray, anchors: list[int], reach: int) -> list[np.ndarray]:
+    """From each anchor column, the way down through the group that crosses the least ink: one column per row,
+    moving at most a column a row (each column sideways costs PATH_SLOPE) and at most `reach` from the anchor.
+    Digits that lean into each other or overlap leave a slanted or curved gap that no straight cut finds."""
+    h, w = region.shape
+    span = 2 * reach + 1
+    # Every anchor's window of columns side by side in one line, with a column of infinite cost after each, so
+    # that one pass of shifted minima serves them all and no path steps from one window into the next.
+    cols = np.asarray(anchors)[:, None] + np.arange(-reach, reach + 2)[None, :]
+    blocked = (cols < 1) | (cols > w - 1)
+    blocked[:, -1] = True
+    cost = np.where(blocked[None], np.inf, region[:, np.clip(cols, 0, w - 1)]).reshape(h, -1)
+    total = cost[0].copy()
+    back = np.zeros(cost.shape, dtype=np.int8)
+    for r in range(1, h):
+        best = total.copy()
+        left = total[:-1] + PATH_SLOPE
+        take = left < best[1:]
+        best[1:][take] = left[take]
+        back[r, 1:][take] = -1
+        right = total[1:] + PATH_SLOPE
+        take = right < best[:-1]
+        best[:-1][take] = right[take]
+        back[r, :-1][take] = 1
+        total = best + cost[r]
+    ends = total.reshape(len(anchors), -1).argmin(axis=1) + np.arange(len(anchors)) * (span + 1)
+    at = np.empty((h, len(anchors)), dtype=np.int64)
+    at[-1] = ends
+    for r in range(h - 1, 0, -1):
+        at[r - 1] = at[r] + back[r, at[r]]
+    return list(cols.ravel()[at.T])
+
+
+def _cuts(region: np.ndarray, height: float, group: int) -> list[_Cut]:
+    """Candidate cuts through a group, in order of where they lie: straight down the columns where touching
+    digits may meet, and bent round the strokes from there where that crosses fewer of them. Straight and bent
+    cuts from one column cross each other, so no candidate digit lies between them."""
+    strong = region > 0.5
+    h, w = region.shape
+    anchors = _cut_columns(region, height)
+    if not anchors:
+        return []
+    spacing = max(2, int(CUT_SPACING * height))
+    columns = np.arange(w)[None, :]
+    total = int(strong.sum())
+    cuts: list[_Cut] = []
+    crossed = [_runs(strong, np.full(h, c, dtype=np.int64)) for c in anchors]
+    for c, runs in zip(anchors, crossed, strict=True):
         # Where two digits touch, a cut crosses a stroke or two; one through more is inside a digit.
-        cuts = [c for c in cuts if _runs(strong, c) <= MAX_RUNS]
-        edges = [0, *cuts, group.width]
-        for left, right in zip(edges[:-1], edges[1:], strict=True):
-            crossed = _runs(strong, left) if left else 0
-            atoms.append(_Atom(region, group.x0 + left, group.x0 + right, group.x0, group.y0, crossed))
-    return atoms
+        if runs <= MAX_RUNS:
+            cuts.append(_Cut(group, np.full(h, c, dtype=np.int64), runs))
+    # Only a straight cut that crosses ink can be bettered.
+    inked = [(c, runs) for c, runs in zip(anchors, crossed, strict=True) if runs]
+    bent = _bent_paths(region, [c for c, _ in inked], max(1, int(PATH_REACH * height))) if inked else []
+    for path, (_, line_runs) in zip(bent, inked, strict=True):
+        runs = _runs(strong, path)
+        if runs >= min(line_runs, MAX_RUNS + 1) or any(np.abs(path - c.path).mean() < spacing for c in cuts):
+            continue
+        # Each side keeps a fair share of the group's ink: a path down the group's edge cuts nothing off.
+        left = int((strong & (columns < path[:, None])).sum())
+        if min(left, total - left) < MIN_SIDE * total:
+            continue
+        cuts.append(_Cut(group, path, runs))
+    return sorted(cuts, key=lambda c: c.at)
 
 
-def _span(atoms: list[_Atom]) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
-    """A run of atoms' ink, cropped: the crop and its box in work pixels (None when it holds no ink)."""
-    x0, x1 = min(a.x0 for a in atoms), max(a.x1 for a in atoms)
-    y0 = min(a.gy0 for a in atoms)
-    y1 = max(a.gy0 + a.region.shape[0] for a in atoms)
-    canvas = np.zeros((y1 - y0, x1 - x0), dtype=np.float32)
-    for a in atoms:
-        part = a.region[:, a.x0 - a.gx0 : a.x1 - a.gx0]
-        view = canvas[a.gy0 - y0 : a.gy0 - y0 + part.shape[0], a.x0 - x0 : a.x1 - x0]
-        np.maximum(view, part, out=view)
-    cols = np.flatnonzero((canvas > 0.05).any(axis=0))
-    rows = np.flatnonzero((canvas > 0.05).any(axis=1))
-    if cols.size == 0 or not (canvas > 0.3).any():
+def _part(region: _Region, left: np.ndarray | None, right: np.ndarray | None) -> tuple[np.ndarray, int, int] | None:
+    """A group's ink between two cuts (None: its edge), cropped: the crop and its top-left in work pixels."""
+    ink = region.ink
+    if left is not None or right is not None:
+        columns = np.arange(ink.shape[1])[None, :]
+        keep = np.ones(ink.shape, dtype=bool)
+        if left is not None:
+            keep &= columns >= left[:, None]
+        if right is not None:
+            keep &= columns < right[:, None]
+        ink = np.where(keep, ink, 0.0)
+    cols = np.flatnonzero((ink > 0.05).any(axis=0))
+    if cols.size == 0:
         return None
-    crop = canvas[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    return crop, (x0 + int(cols[0]), y0 + int(rows[0]), crop.shape[1], crop.shape[0])
+    rows = np.flatnonzero((ink > 0.05).any(axis=1))
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return crop, region.x0 + int(cols[0]), region.y0 + int(rows[0])
+
+
+def _compose(parts: list[tuple[np.ndarray, int, int]]) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """Parts of neighbouring groups as one crop and its box in work pixels (None when it holds no strong ink)."""
+    x0 = min(x for _, x, _ in parts)
+    y0 = min(y for _, _, y in parts)
+    x1 = max(x + crop.shape[1] for crop, x, _ in parts)
+    y1 = max(y + crop.shape[0] for crop, _, y in parts)
+    canvas = np.zeros((y1 - y0, x1 - x0), dtype=np.float32)
+    for crop, x, y in parts:
+        view = canvas[y - y0 : y - y0 + crop.shape[0], x - x0 : x - x0 + crop.shape[1]]
+        np.maximum(view, crop, out=view)
+    if not (canvas > 0.3).any():
+        return None
+    return canvas, (x0, y0, x1 - x0, y1 - y0)
 
 
 def _shape_terms(box: tuple[int, int, int, int], height: float) -> tuple[np.ndarray, float]:
@@ -229,7 +324,7 @@ def _shape_terms(box: tuple[int, int, int, int], height: float) -> tuple[np.ndar
 
 
 def _search(values: dict[tuple[int, int], float], cut_cost: list[float], n: int) -> list[tuple[int, int]]:
-    """The run of spans from atom 0 to atom n with the highest total value, less the cost of each cut made."""
+    """The run of spans from cut 0 to cut n with the highest total value, less the cost of each cut made."""
     best = np.full(n + 1, -np.inf)
     best[0] = 0.0
     back = [0] * (n + 1)
@@ -248,13 +343,14 @@ def _search(values: dict[tuple[int, int], float], cut_cost: list[float], n: int)
 
 @dataclass
 class _Candidates:
-    """Every run of atoms that might be one digit, ready for the model."""
+    """Every stretch of the row between two cuts that might be one digit, ready for the model."""
 
-    atoms: list[_Atom]
-    spans: list[tuple[int, int]]
+    cuts: list[_Cut]  # the groups' left edges and the cuts through them, left to right; one more ends the row
+    spans: list[tuple[int, int]]  # candidate digits, as the cuts at their left and right
     boxes: list[tuple[int, int, int, int]]  # in work pixels
     fields: np.ndarray
     aspects: np.ndarray  # N×10: each candidate's width prior for each class
+    misfits: np.ndarray  # N×10: how far its field lies from each class's shapes
     shapes: np.ndarray  # N: its height prior less the cost of the gaps it joins, whatever it reads as
     scale: tuple[float, float]  # image pixels per work pixel
 
@@ -264,19 +360,51 @@ def _candidates(img: Image.Image, options: Options) -> _Candidates:
     labels, groups = _groups(ink)
     groups = _drop_specks(groups)
     height = _digit_height(groups)
-    atoms = _atoms(ink, labels, groups, height)
+    regions, cuts = [], []
+    for g, group in enumerate(groups):
+        member = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
+        # The soft rim around the strokes too, as for single digits.
+        regions.append(_Region(with_rim(ink[group.y0 : group.y1, group.x0 : group.x1], member), group.x0, group.y0))
+        cuts.append(_Cut(g, None, 0))
+        if group.width > CUT_FROM * height:
+            cuts += _cuts(regions[-1].ink, height, g)
+    cuts.append(_Cut(len(groups), None, 0))
     spans, crops, boxes, aspects, shapes = [], [], [], [], []
-    for i in range(len(atoms)):
-        for j in range(i + 1, len(atoms) + 1):
-            if j > i + 1 and atoms[j - 1].x1 - atoms[i].x0 > MAX_WIDTH * height:
-                break
-            found = _span(atoms[i:j])
+    made: dict[tuple[int, int | None, int | None], tuple[np.ndarray, int, int] | None] = {}
+    for i, start in enumerate(cuts[:-1]):
+        for j in range(i + 1, len(cuts)):
+            end = cuts[j]
+            if end.group > start.group and groups[end.group - 1].x0 - start.at - groups[start.group].x0 > (
+                MAX_WIDTH * height
+            ):
+                break  # wider than any digit whatever cuts it ends at
+            if end.group == start.group and start.path is not None and (start.path > end.path).any():
+                continue  # the cuts cross
+            parts = []
+            for g in range(start.group, min(end.group, len(groups) - 1) + 1):
+                # A part is the group's ink between two of its cuts (None: its edges); spans share most parts.
+                left = i if g == start.group and start.path is not None else None
+                right = j if g == end.group else None
+                if g == end.group and end.path is None:
+                    break
+                if (g, left, right) not in made:
+                    made[g, left, right] = _part(
+                        regions[g], None if left is None else cuts[left].path, None if right is None else end.path
+                    )
+                if made[g, left, right] is not None:
+                    parts.append(made[g, left, right])
+            found = _compose(parts) if parts else None
             if found is None:
                 continue
+            # One group whole, or what lies between neighbouring cuts, is always a candidate: every reading of
+            # the row can be made of them.
+            whole = j == i + 1 or (start.path is None and end.path is None and end.group == start.group + 1)
+            if not whole and found[1][2] > MAX_WIDTH * height:
+                continue
             aspect, short = _shape_terms(found[1], height)
-            shape = HEIGHT_WEIGHT * short - _join_cost(atoms, i, j, height)
-            # The most that shape and gaps leave a run of atoms, whatever it is read as.
-            if j == i + 1 or ASPECT_WEIGHT * float(aspect.max()) + shape >= PRUNE_BELOW:
+            shape = max(HEIGHT_WEIGHT * short, -SHORT_CAP) - _join_cost(parts, height)
+            # The most that shape and gaps leave a candidate, whatever it is read as.
+            if whole or ASPECT_WEIGHT * float(aspect.max()) + shape >= PRUNE_BELOW:
                 spans.append((i, j))
                 crops.append(found[0])
                 boxes.append(found[1])
@@ -286,16 +414,15 @@ def _candidates(img: Image.Image, options: Options) -> _Candidates:
         raise NoDigit()
     fields = np.stack([to_field(crop) for crop in crops])
     scale = (img.width / ink.shape[1], img.height / ink.shape[0])
-    return _Candidates(atoms, spans, boxes, fields, np.array(aspects), np.array(shapes), scale)
+    return _Candidates(cuts, spans, boxes, fields, np.array(aspects), misfit(fields), np.array(shapes), scale)
 
 
-def _join_cost(atoms: list[_Atom], i: int, j: int, height: float) -> float:
+def _join_cost(parts: list[tuple[np.ndarray, int, int]], height: float) -> float:
     """Groups apart with empty columns between them are seldom one digit: the wider the gap, the less so."""
-    cost, right = 0.0, atoms[i].x1
-    for a in atoms[i + 1 : j]:
-        if a.runs == 0:
-            cost += JOIN_GAP * max(0, a.x0 - right) / height
-        right = max(right, a.x1)
+    cost, right = 0.0, parts[0][1] + parts[0][0].shape[1]
+    for crop, x, _ in parts[1:]:
+        cost += JOIN_GAP * max(0, x - right) / height
+        right = max(right, x + crop.shape[1])
     return cost
 
 
@@ -310,10 +437,11 @@ def _choose(c: _Candidates, probs: np.ndarray | None) -> list[int]:
         others = np.maximum(probs.sum(axis=1, keepdims=True) - probs, 1e-30)
         odds = np.minimum(np.log(probs + 1e-30) - np.log(others), ODDS_CAP)
         logp = np.log(probs + 1e-9) + ODDS_WEIGHT * odds
+    logp = logp - MISFIT_WEIGHT * np.maximum(c.misfits - MISFIT_FREE, 0.0)
     best = (logp + ASPECT_WEIGHT * c.aspects).max(axis=1) + c.shapes + PER_DIGIT
     values = {span: float(v) for span, v in zip(c.spans, best, strict=True)}
-    cut_cost = [CUT_COST + RUN_COST * a.runs if a.runs else 0.0 for a in c.atoms]
-    path = _search(values, cut_cost, len(c.atoms))
+    cut_cost = [CUT_COST + RUN_COST * cut.runs if cut.path is not None else 0.0 for cut in c.cuts]
+    path = _search(values, cut_cost, len(c.cuts) - 1)
     if not path:
         raise NoDigit()
     index = {span: k for k, span in enumerate(c.spans)}
