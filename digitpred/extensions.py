@@ -182,6 +182,7 @@ class ML:
                 min_side=int(app.config["MIN_IMAGE_SIDE"]),
                 max_frames=int(app.config["MAX_FRAMES"]),
                 uncertain_below=float(app.config["UNCERTAIN_BELOW"]),
+                batch_workers=max(1, int(app.config["BATCH_WORKERS"])),
             ),
         )
         if not Path(path).is_file():
