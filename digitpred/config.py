@@ -32,6 +32,9 @@ DEFAULTS: dict = {
     "MAX_JSON_DEPTH": 16,
     # Most images one POST /api/predict/batch may carry.
     "MAX_BATCH": 64,
+    # Threads one POST /api/predict/batch uses: one preprocesses while the others decode the next images (1: one
+    # image after another). Preprocessing holds the GIL most of the time, so more than 2 seldom helps.
+    "BATCH_WORKERS": 2,
     # Answers below this confidence carry "uncertain": true.
     "UNCERTAIN_BELOW": 0.6,
     # The corrections database: any SQLAlchemy URL (postgresql://... runs on psycopg). None: DATABASE_URL, and

@@ -4,39 +4,90 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
 
 from digitpred.ml.model import Model, ModelHolder, default_model_path, load_model, read_metadata
 from digitpred.ml.service import Settings
 
+if TYPE_CHECKING:
+    from flask_sqlalchemy import SQLAlchemy
+
 csrf = CSRFProtect()
 
 
-class Base(DeclarativeBase):
-    # Named constraints, so that Alembic migrations can drop or change them on every database.
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
+class StoreUnavailable(Exception):
+    """The corrections store could not be set up (a malformed database URL, a missing driver)."""
 
 
-# The corrections store (digitpred/feedback); its schema migrations ship inside the package.
-db = SQLAlchemy(model_class=Base)
+class LazyStore:
+    """The corrections store (Flask-SQLAlchemy, digitpred/feedback), set up on an app by the first request or
+    command that needs it: SQLAlchemy costs each server process about 17 MB that predicting never uses.
+
+    `db.session`, `db.engine`, `db.metadata` and the rest are Flask-SQLAlchemy's own, on the current app.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def init_app(self, app: Flask) -> None:
+        app.extensions.setdefault("digitpred", {}).update(store=None, store_error=None)
+
+    def setup(self, app: Flask) -> SQLAlchemy:
+        """Flask-SQLAlchemy set up on `app`, exactly once however many threads ask at once."""
+        state = app.extensions["digitpred"]
+        store = state["store"]
+        if store is not None:
+            return store
+        with self._lock:
+            if state["store"] is None and state["store_error"] is None:
+                from digitpred.feedback.database import set_up
+
+                try:
+                    with _late_setup(app):
+                        state["store"] = set_up(app)
+                except Exception as exc:
+                    # Half set up, it cannot be tried again: every later use answers the same.
+                    state["store_error"] = f"the corrections store could not be set up: {type(exc).__name__}: {exc}"
+                    raise StoreUnavailable(state["store_error"]) from exc
+            if state["store"] is None:
+                raise StoreUnavailable(state["store_error"])
+            return state["store"]
+
+    def __getattr__(self, name: str):
+        if has_app_context():
+            return getattr(self.setup(current_app._get_current_object()), name)
+        from digitpred.feedback.database import db
+
+        return getattr(db, name)
+
+
+@contextmanager
+def _late_setup(app: Flask) -> Iterator[None]:
+    """Let Flask-SQLAlchemy register its hooks on an app that has already served requests.
+
+    Flask refuses setup methods after the first request, lest requests already running see half of a change.
+    The store's hooks (its session's teardown, the answer to a database error) only concern requests that use
+    the store, and those wait on LazyStore's lock until it is all set up; so they may be added late.
+    """
+    app._check_setup_finished = lambda f_name: None  # shadows Flask's check on this app only, under the lock
+    try:
+        yield
+    finally:
+        del app._check_setup_finished
+
+
+db = LazyStore()
 
 
 class LazyMigrate:
@@ -52,7 +103,7 @@ class LazyMigrate:
         if "migrate" not in app.extensions:
             from flask_migrate import Migrate
 
-            Migrate(app, db, directory=self.directory)
+            Migrate(app, db.setup(app), directory=self.directory)
 
     def upgrade(self, app: Flask) -> None:
         """The schema brought up to date: what `flask db upgrade` does, for tests and scripts."""
@@ -119,19 +170,21 @@ class ML:
         backend = app.config["MODEL_BACKEND"]
         threads = int(app.config["MODEL_THREADS"])
         holder = ModelHolder(lambda: load_model(path, backend, threads))
-        app.extensions["digitpred"] = {
-            "model": holder,
-            "model_path": str(path),
-            "backend": backend,
-            "metadata": read_metadata(path),
-            "settings": Settings(
+        # The same dict as the store's state (LazyStore.init_app): per-app state lives in app.extensions["digitpred"].
+        app.extensions.setdefault("digitpred", {}).update(
+            model=holder,
+            model_path=str(path),
+            backend=backend,
+            metadata=read_metadata(path),
+            settings=Settings(
                 max_pixels=int(app.config["MAX_IMAGE_PIXELS"]),
                 max_side=int(app.config["MAX_IMAGE_SIDE"]),
                 min_side=int(app.config["MIN_IMAGE_SIDE"]),
                 max_frames=int(app.config["MAX_FRAMES"]),
                 uncertain_below=float(app.config["UNCERTAIN_BELOW"]),
+                batch_workers=max(1, int(app.config["BATCH_WORKERS"])),
             ),
-        }
+        )
         if not Path(path).is_file():
             # The app still starts and answers 503 for predictions; the operator learns why here.
             app.logger.error("no model file at %s: predictions will answer 503 until one is there", path)

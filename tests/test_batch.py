@@ -61,3 +61,34 @@ def test_batch_limit(faked_client):
     assert rv.status_code == 413
     assert rv.json["error"]["code"] == "batch_too_large"
     assert "2" in rv.json["error"]["message"]
+
+
+def test_threads_answer_exactly_as_one_thread_does(config, heldout):
+    """BATCH_WORKERS threads decode and preprocess the images: the same answers, errors in their places."""
+    from digitpred import create_app
+    from tests.conftest import canvas_png
+
+    images = [canvas_png(heldout[0][i]) for i in range(12)]
+    for i, name in ((1, "blank.png"), (5, "not-an-image.png"), (6, "truncated.png"), (11, "exif-rotated-7.jpg")):
+        images[i] = resource(name)
+    body = {"images": [base64.b64encode(image).decode() for image in images]}
+    answers = []
+    for workers in (1, 4):
+        app = create_app({**config, "BATCH_WORKERS": workers})
+        assert app.extensions["digitpred"]["settings"].batch_workers == workers
+        rv = app.test_client().post("/api/predict/batch", json=body)
+        assert rv.status_code == 200
+        answers.append(rv.json["results"])
+    assert answers[0] == answers[1]
+    codes = [r.get("error", {}).get("code") for r in answers[1]]
+    assert codes == [None, "no_digit", None, None, None, "invalid_image", "invalid_image", None, None, None, None, None]
+    assert [r["digit"] for r in answers[1] if "digit" in r] == [*heldout[1][[0, 2, 3, 4, 7, 8, 9, 10]], 7]
+
+
+def test_one_image_after_another_without_threads(config):
+    from digitpred import create_app
+
+    app = create_app({**config, "BATCH_WORKERS": 0})
+    assert app.extensions["digitpred"]["settings"].batch_workers == 1
+    rv = app.test_client().post("/api/predict/batch", json={"images": [b64("blank.png"), b64("canvas-7.png")]})
+    assert [r.get("error", {}).get("code") for r in rv.json["results"]] == ["no_digit", None]

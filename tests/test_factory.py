@@ -7,6 +7,7 @@ from flask import Flask
 
 from digitpred import create_app
 from digitpred.config import DEV_SECRET_KEY
+from tests.conftest import RESOURCES
 
 
 def test_defaults():
@@ -77,3 +78,25 @@ def test_serving_does_not_load_alembic():
     code = "import sys, digitpred; digitpred.create_app({'TESTING': True}); print('alembic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_serving_loads_sqlalchemy_only_for_the_store(tmp_path):
+    """A worker that predicts, serves the page and the health check never imports SQLAlchemy (about 17 MB); the
+    first request that needs the corrections store loads it."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys, digitpred
+app = digitpred.create_app({{'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path / "c.sqlite"}'}})
+client = app.test_client()
+png = open({str(RESOURCES / "canvas-7.png")!r}, 'rb').read()
+answers = [client.post('/api/predict', data=png, content_type='image/png').status_code,
+           client.post('/api/predict/batch', data={{'images': [(__import__('io').BytesIO(png), '7.png')]}}).status_code,
+           client.get('/').status_code, client.get('/api/health').status_code, client.get('/review/').status_code]
+print(answers, any(m.split('.')[0] in ('sqlalchemy', 'flask_sqlalchemy') for m in sys.modules))
+# no tables (no `flask db upgrade`): the store is set up, and answers that it cannot store
+print(client.post('/api/feedback?label=7', data=png, content_type='image/png').status_code, 'sqlalchemy' in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[200, 200, 200, 200, 404] False", "503 True"]

@@ -371,3 +371,75 @@ def test_no_correction_form_for_images_too_large_to_keep(db_app):
         "/", data={"image": (io.BytesIO(resource("canvas-7.png")), "7.png"), "csrf_token": token}
     ).get_data(as_text=True)
     assert 'id="result-digit"' in html and "feedback-nojs" not in html
+
+
+def test_the_store_is_set_up_by_the_first_request_that_needs_it(config, fake_model, db_url, db_app):
+    """A server process sets the store up only when a correction or the review page needs it, after it has
+    answered other requests; corrections sent at the same moment are each stored once."""
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": db_url, "REVIEW_TOKEN": "t"})
+    app.extensions["digitpred"]["model"].set(fake_model)
+    image = resource("canvas-7.png")
+    assert app.test_client().post("/api/predict", data=image, content_type="image/png").status_code == 200
+    assert app.extensions["digitpred"]["store"] is None and "sqlalchemy" not in app.extensions
+
+    labels = [str(d) for d in range(10)] * 2
+    barrier = threading.Barrier(len(labels))
+    answers: list = [None] * len(labels)
+
+    def send(i: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        answers[i] = client.post(f"/api/feedback?label={labels[i]}", data=image, content_type="image/png").status_code
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(labels))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [200] * 10 + [201] * 10
+    assert sorted(r.truth for r in rows(db_app)) == [str(d) for d in range(10)]
+    rv = app.test_client().get("/review/", headers={"Authorization": "Bearer t"})
+    assert rv.status_code == 200 and "10 kept answers" in rv.get_data(as_text=True)
+    with app.app_context():
+        assert set(app.make_shell_context()) >= {"db", "Correction"}  # `flask shell`, as Flask-SQLAlchemy gives it
+        db.engine.dispose()
+
+
+def test_a_store_that_cannot_be_set_up_answers_503_and_predictions_go_on(config, fake_model, caplog):
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": "nosuchdatabase://somewhere/db"})
+    app.extensions["digitpred"]["model"].set(fake_model)
+    client = app.test_client()
+    for _ in range(2):
+        rv = client.post("/api/feedback?label=7", data=resource("canvas-7.png"), content_type="image/png")
+        assert rv.status_code == 503 and rv.json["error"]["code"] == "storage_unavailable"
+        assert client.post("/api/predict", data=resource("canvas-7.png"), content_type="image/png").status_code == 200
+    assert "nosuchdatabase" in caplog.text  # the operator learns why
+
+
+def test_the_store_is_set_up_once_however_many_threads_ask(config, tmp_path):
+    import sys
+
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite'}"})
+    app.test_client().get("/api/health")  # a running app: Flask's own setup is over
+    barrier = threading.Barrier(16)
+    got: list = []
+
+    def ask() -> None:
+        barrier.wait()
+        with app.app_context():
+            got.append(db.setup(app))
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can: a race, if there is one, shows
+    try:
+        threads = [threading.Thread(target=ask) for _ in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert len(got) == 16 and len({id(store) for store in got}) == 1
+    assert app.extensions["sqlalchemy"] is got[0]
+    teardowns = [f for f in app.teardown_appcontext_funcs if getattr(f, "__self__", None) is got[0]]
+    assert len(teardowns) == 1

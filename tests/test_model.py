@@ -86,6 +86,19 @@ def test_litert_batches_of_any_size(heldout):
     assert np.allclose(together.sum(axis=1), 1.0, atol=1e-4)
 
 
+def test_a_large_batch_runs_in_slices_that_keep_the_interpreter_small(heldout):
+    """64 digits give exactly what each gives alone, and the interpreter's tensors stay sized for a slice."""
+    from digitpred.ml.model import LiteRTModel
+
+    model = load_model(default_model_path())
+    x = heldout[0][:64].astype(np.float32)[..., None] / 255.0
+    together = model(x)
+    assert np.array_equal(together, np.concatenate([model(x[i : i + 1]) for i in range(len(x))]))
+    model(x)
+    assert model._interpreter.get_input_details()[0]["shape"][0] <= LiteRTModel.SLICE < len(x)
+    assert model(x[:0]).shape == (0, 10)
+
+
 def test_keras_backend_matches_litert(heldout):
     pytest.importorskip("keras", reason="the Keras backend needs the [train] extra")
     x = heldout[0].astype(np.float32)[..., None] / 255.0

@@ -11,7 +11,6 @@ from digitpred.api.inputs import image_from_request
 from digitpred.api.routes import json_limits
 from digitpred.errors import RequestError
 from digitpred.extensions import ml
-from digitpred.feedback.store import Submission, record
 from digitpred.ml.segment import MAX_DIGITS  # a true number is as long as a number read can be
 from digitpred.ml.service import predict as run_prediction
 from digitpred.ml.service import predict_number as run_number
@@ -50,6 +49,8 @@ def submit(req) -> tuple:
 
     Shared by the API and the page's no-JavaScript form, which posts the same fields.
     """
+    from digitpred.feedback.store import Submission, record  # the store, and SQLAlchemy, only when used
+
     data, fields = image_from_request(req, json_limits())  # MAX_JSON_BYTES and MAX_JSON_DEPTH, as for predictions
     mode, truth = truth_from_request(fields, req.args)
     if mode == "number":

@@ -1,14 +1,19 @@
-"""Corrections people send: kept in a SQL database, reviewed by an operator, exported for training."""
+"""Corrections people send: kept in a SQL database, reviewed by an operator, exported for training.
+
+Nothing here imports SQLAlchemy: the store is set up on the app by the first request or command that uses it.
+"""
 
 from __future__ import annotations
 
 import os
 
 from flask import Flask
-from sqlalchemy.exc import SQLAlchemyError
 
 from digitpred.errors import error_response, wants_json
-from digitpred.extensions import db, migrate
+from digitpred.extensions import StoreUnavailable, db, migrate
+
+MODES = ("digit", "number")
+STATUSES = ("kept", "discarded")
 
 
 def postgres_url(url: str) -> str:
@@ -26,8 +31,13 @@ def database_url(app: Flask) -> str:
     return postgres_url(url)
 
 
+def storage_unavailable():
+    if not wants_json():
+        return "The database is not available; please try again later.", 503
+    return error_response("storage_unavailable", "The corrections database is not available; try again later.", 503)
+
+
 def init_app(app: Flask) -> None:
-    from digitpred.feedback import models  # noqa: F401  (the tables, for db and for migrations)
     from digitpred.feedback.cli import register_commands
 
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
@@ -37,14 +47,15 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app)
     register_commands(app)
 
-    @app.errorhandler(SQLAlchemyError)
-    def _storage_error(exc: SQLAlchemyError):
-        # A locked, full or unreachable database: nothing was stored, and the client may try again later.
-        try:
-            db.session.rollback()
-        except SQLAlchemyError:
-            pass  # the connection is gone; the pool replaces it
-        app.logger.error("database error (has `flask --app digitpred db upgrade` been run?): %s", exc)
-        if not wants_json():
-            return "The database is not available; please try again later.", 503
-        return error_response("storage_unavailable", "The corrections database is not available; try again later.", 503)
+    @app.errorhandler(StoreUnavailable)
+    def _store_unavailable(exc: StoreUnavailable):
+        app.logger.error("%s", exc)
+        return storage_unavailable()
+
+    @app.shell_context_processor
+    def _shell_names() -> dict:
+        """`flask shell` starts with db and the models, as Flask-SQLAlchemy gives them."""
+        from flask_sqlalchemy.cli import add_models_to_shell
+
+        db.setup(app)
+        return add_models_to_shell()

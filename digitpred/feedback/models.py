@@ -7,10 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, DateTime, Float, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from digitpred.extensions import db
-
-MODES = ("digit", "number")
-STATUSES = ("kept", "discarded")
+from digitpred.feedback.database import db
 
 
 def utcnow() -> dt.datetime:

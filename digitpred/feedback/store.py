@@ -65,8 +65,28 @@ def record(sub: Submission, max_original_bytes: int) -> tuple[Correction, bool]:
     raise RuntimeError("a correction could neither be stored nor found")
 
 
+def get(correction_id: int) -> Correction | None:
+    return db.session.get(Correction, correction_id)
+
+
+def listing(filters: dict, limit: int, offset: int) -> tuple[int, list[Correction]]:
+    """How many corrections match the review page's filters, and a page of them, newest first."""
+    q = select(Correction)
+    if filters["truth"]:
+        q = q.where(Correction.truth == filters["truth"])
+    if filters["predicted"]:
+        q = q.where(Correction.predicted == filters["predicted"])
+    if filters["status"] != "all":
+        q = q.where(Correction.status == filters["status"])
+    if filters["wrong"]:
+        q = q.where(Correction.predicted != Correction.truth)
+    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
+    rows = db.session.scalars(q.order_by(Correction.id.desc()).limit(limit).offset(offset)).all()
+    return total, list(rows)
+
+
 def set_status(correction_id: int, status: str) -> bool:
-    row = db.session.get(Correction, correction_id)
+    row = get(correction_id)
     if row is None:
         return False
     row.status = status

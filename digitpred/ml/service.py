@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import io
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 from PIL import Image
@@ -25,6 +28,8 @@ class Settings:
     # Below this confidence the answer is flagged as uncertain.
     uncertain_below: float = 0.6
     preprocess: Options = Options()
+    # Threads a batch uses: one preprocesses while the others decode the next images (see prepare_each).
+    batch_workers: int = 1
 
 
 def field_png(field: np.ndarray) -> bytes:
@@ -140,12 +145,47 @@ def predict_batch(
     items: list[bytes], model: Model, settings: Settings = Settings()
 ) -> list[Prediction | DigitpredError]:
     """Each image's prediction or its own typed error, in order; one forward pass for all that decode."""
-    prepared: list[np.ndarray | DigitpredError] = []
-    for data in items:
-        try:
-            prepared.append(prepare(data, settings))
-        except DigitpredError as exc:  # any image's own fault stays that image's answer
-            prepared.append(exc)
+    prepared = prepare_each(items, settings)
     fields = [p for p in prepared if isinstance(p, np.ndarray)]
     predictions = iter(classify(model, np.stack(fields), settings) if fields else [])
     return [next(predictions) if isinstance(p, np.ndarray) else p for p in prepared]
+
+
+def prepare_each(items: list[bytes], settings: Settings = Settings()) -> list[np.ndarray | DigitpredError]:
+    """Each image's 28×28 field or its own typed error, in order.
+
+    With `settings.batch_workers` above one, that many threads less one decode the next images while this one
+    preprocesses each as it comes. Decoding (inflating a PNG, libjpeg) lets go of the GIL, so it runs beside;
+    preprocessing holds it most of the time, so two threads on it only take turns (slower than one, measured:
+    bench/batch.py). A few images are decoded ahead, no more, so a batch never holds all its pixels at once.
+    """
+    decoders = min(settings.batch_workers - 1, len(items))
+    if decoders < 1:
+        return [_preprocess_or_error(_decode_or_error(data, settings), settings) for data in items]
+    pending = iter(items)
+    with ThreadPoolExecutor(max_workers=decoders, thread_name_prefix="digitpred-decode") as pool:
+        ahead = deque(pool.submit(_decode_or_error, data, settings) for data in islice(pending, 2 * decoders))
+        prepared = []
+        while ahead:
+            decoded = ahead.popleft().result()
+            data = next(pending, None)
+            if data is not None:
+                ahead.append(pool.submit(_decode_or_error, data, settings))
+            prepared.append(_preprocess_or_error(decoded, settings))
+        return prepared
+
+
+def _decode_or_error(data: bytes, settings: Settings) -> Image.Image | DigitpredError:
+    try:
+        return decode_within(data, settings)
+    except DigitpredError as exc:  # any image's own fault stays that image's answer
+        return exc
+
+
+def _preprocess_or_error(img: Image.Image | DigitpredError, settings: Settings) -> np.ndarray | DigitpredError:
+    if isinstance(img, DigitpredError):
+        return img
+    try:
+        return preprocess(img, settings.preprocess)
+    except DigitpredError as exc:
+        return exc

@@ -7,12 +7,13 @@ import io
 
 from flask import abort, g, redirect, render_template, request, url_for
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import func, select
 
-from digitpred.extensions import csrf, db
-from digitpred.feedback.models import STATUSES, Correction
-from digitpred.feedback.store import confusion, set_status
+from digitpred.extensions import csrf
+from digitpred.feedback import STATUSES
 from digitpred.review import auth, bp
+
+# digitpred.feedback.store is imported in the views that read the store: a server that only predicts never
+# loads SQLAlchemy.
 
 PAGE_SIZE = 60
 HEAT_LEVELS = 5
@@ -72,19 +73,6 @@ def _filters() -> dict:
     return f
 
 
-def _query(f: dict):
-    q = select(Correction)
-    if f["truth"]:
-        q = q.where(Correction.truth == f["truth"])
-    if f["predicted"]:
-        q = q.where(Correction.predicted == f["predicted"])
-    if f["status"] != "all":
-        q = q.where(Correction.status == f["status"])
-    if f["wrong"]:
-        q = q.where(Correction.predicted != Correction.truth)
-    return q
-
-
 def _heat(m) -> list[list[tuple[int, int]]]:
     """Each cell's count and its shade, 0 (none) to HEAT_LEVELS, against the largest count off the diagonal."""
     off = [int(m[t][p]) for t in range(10) for p in range(10) if t != p]
@@ -97,11 +85,11 @@ def _heat(m) -> list[list[tuple[int, int]]]:
 
 @bp.get("/")
 def index():
+    from digitpred.feedback.store import confusion, listing
+
     f = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    q = _query(f)
-    total = db.session.scalar(select(func.count()).select_from(q.subquery()))
-    rows = db.session.scalars(q.order_by(Correction.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    total, rows = listing(f, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     items = [
         {"row": r, "thumb": "data:image/png;base64," + base64.b64encode(r.input_png).decode("ascii")} for r in rows
     ]
@@ -122,6 +110,8 @@ def index():
 
 @bp.post("/<int:correction_id>/status")
 def change_status(correction_id: int):
+    from digitpred.feedback.store import set_status
+
     status = request.form.get("status", "")
     if status not in STATUSES:
         abort(400)
@@ -134,7 +124,9 @@ def change_status(correction_id: int):
 
 @bp.get("/<int:correction_id>/original")
 def original(correction_id: int):
-    row = db.session.get(Correction, correction_id)
+    from digitpred.feedback.store import get
+
+    row = get(correction_id)
     if row is None or row.original is None:
         abort(404)
     try:
