@@ -359,3 +359,31 @@ def test_the_upload_form_works_without_javascript(new_context, server_url):
         page.locator("#upload-form button[type=submit]").click()
     expect_digit(page, 7)
     assert page.locator("#result-input").get_attribute("src").startswith("data:image/png;base64,")
+
+
+# ---------- numbers ----------
+
+
+def _in_cell(index: int, stroke: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A stroke drawn in the index-th digit's cell of the wide canvas (cell units 0-1 -> canvas fractions)."""
+    left, width, top, height = 0.1 + 0.21 * index, 0.12, 0.2, 0.6
+    return [(left + x * width, top + y * height) for x, y in stroke]
+
+
+TWO = [(0.05, 0.25), (0.3, 0.02), (0.75, 0.02), (0.95, 0.3), (0.8, 0.6), (0.05, 0.98), (1.0, 0.98)]
+ZERO = [(0.5, 0.0), (0.1, 0.2), (0.0, 0.5), (0.1, 0.85), (0.5, 1.0), (0.9, 0.85), (1.0, 0.5), (0.9, 0.15), (0.5, 0.0)]
+SIX = [(0.85, 0.0), (0.4, 0.2), (0.1, 0.6), (0.2, 0.95), (0.6, 1.0), (0.95, 0.75), (0.7, 0.5), (0.3, 0.55), (0.1, 0.7)]
+
+
+def test_drawing_2026_on_the_wide_canvas_reads_it_with_four_boxes(page: Page):
+    page.locator("#tab-number").click()
+    for i, digit in enumerate((TWO, ZERO, TWO, SIX)):
+        mouse_draw(page, [_in_cell(i, digit)], selector="#pad-number")
+    # Each stroke sends the canvas again; the answer to the last one, all four digits, is the one shown.
+    expect(page.locator("#number-value")).to_have_text("2026")
+    boxes = page.locator(".box")
+    expect(boxes).to_have_count(4)
+    labels = [boxes.nth(i).locator(".box-label").inner_text().rstrip("?") for i in range(4)]
+    assert labels == ["2", "0", "2", "6"]
+    lefts = [boxes.nth(i).bounding_box()["x"] for i in range(4)]
+    assert lefts == sorted(lefts)  # each box over its own digit, left to right
