@@ -12,7 +12,6 @@ from flask import Flask
 from digitpred.errors import error_response, wants_json
 from digitpred.extensions import StoreUnavailable, db, migrate
 
-MODES = ("digit", "number")
 STATUSES = ("kept", "discarded")
 
 
