@@ -9,7 +9,7 @@ from scipy import ndimage
 
 from digitpred.ml.decode import decode
 from digitpred.ml.errors import ImageTooLarge, InvalidImage, NoDigit
-from digitpred.ml.preprocess import _dilate_disk, _erode_disk, _grow, preprocess, to_grey
+from digitpred.ml.preprocess import _dilate_disk, _erode_disk, _grow, block_side, preprocess, to_grey
 from digitpred.ml.render import Stroke, draw
 from tests.conftest import png_bytes, resource
 
@@ -198,3 +198,35 @@ def test_dark_ink_beside_a_broad_patch_of_light(heldout):
     field = field_of(png_bytes(Image.fromarray(photo.astype(np.uint8))))
     clean = field_of(png_bytes(draw(digit, pen, size=(400, 300))))
     assert np.abs(field - clean).mean() < 0.03
+
+
+def _cells(digit: np.ndarray, cells: int) -> Image.Image:
+    """A digit as a scan of `cells` × `cells` grey cells, dark on light."""
+    return Image.fromarray(255 - digit).resize((cells, cells), Image.BOX)
+
+
+@pytest.mark.parametrize(("cells", "factor"), [(8, 8), (10, 12), (16, 5)])
+def test_block_side_finds_pixel_repetition(heldout, cells, factor):
+    small = _cells(heldout[0][3], cells)
+    blocky = np.asarray(small.resize((cells * factor, cells * factor), Image.NEAREST))
+    smooth = np.asarray(small.resize((cells * factor, cells * factor), Image.BICUBIC))
+    assert block_side(blocky) == factor
+    assert block_side(smooth) == 1
+    # Repetition along one side only is not an enlarged picture.
+    assert block_side(np.asarray(small.resize((cells * factor, cells), Image.NEAREST))) == 1
+
+
+def test_block_side_of_a_canvas_drawing_is_one(heldout):
+    drawing = draw(heldout[0][1], Stroke(180, (140, 140), 16))
+    assert block_side(to_grey(drawing)) == 1
+
+
+def test_blocky_enlargement_reads_like_a_smooth_one(heldout):
+    """A thumbnail blown up by pixel repetition: its stair-stepped edges must not become the strokes' shape."""
+    far = []
+    for digit in heldout[0][:20]:
+        small = _cells(digit, 8)
+        blocky = field_of(png_bytes(small.resize((96, 96), Image.NEAREST)))
+        smooth = field_of(png_bytes(small.resize((96, 96), Image.BICUBIC)))
+        far.append(np.abs(blocky - smooth).mean())
+    assert max(far) < 0.02, far

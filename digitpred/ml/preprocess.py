@@ -96,6 +96,38 @@ def _shrink(img: Image.Image, side: int) -> Image.Image:
     return img
 
 
+def block_side(grey: np.ndarray) -> int:
+    """The side of the square blocks of one level that make up an image enlarged by pixel repetition
+    (nearest neighbour); 1 when it is not made of such blocks. Found from where neighbouring rows and columns
+    differ: every such place is a multiple of the block side."""
+    side = 0
+    for axis in (0, 1):
+        changes = np.flatnonzero((np.diff(grey, axis=axis) != 0).any(axis=1 - axis)) + 1
+        side = int(np.gcd.reduce(np.concatenate([changes, [grey.shape[axis], side]])))
+        if side < 2:
+            return 1
+    # Four cells a side at least: two or three blocks are a picture of blocks, not an enlarged digit.
+    return side if min(grey.shape) >= 4 * side else 1
+
+
+def work_grey(img: Image.Image) -> np.ndarray:
+    """The picture in grey at the size the pipeline works at. A small picture enlarged blocky (a thumbnail or
+    low-resolution scan blown up by pixel repetition) is enlarged smoothly instead: its stair-stepped edges
+    would otherwise be read as the shape of the strokes."""
+    if max(img.size) > 2 * WORK_SIDE:
+        return to_grey(_shrink(img, WORK_SIDE))
+    grey = to_grey(img)
+    side = block_side(grey)
+    if side > 1:
+        h, w = grey.shape
+        scale = min(1.0, WORK_SIDE / max(h, w))
+        cells = Image.fromarray(np.ascontiguousarray(grey[::side, ::side]))
+        return np.asarray(cells.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.BICUBIC))
+    if max(grey.shape) > WORK_SIDE:
+        return np.asarray(_shrink(Image.fromarray(grey), WORK_SIDE))
+    return grey
+
+
 def _histogram(grey: np.ndarray) -> np.ndarray:
     """Counts of the 256 grey levels of uint8 values. Pillow counts a large image faster than np.bincount,
     which first widens every value to 64 bits; a strip of a few hundred values is quicker in numpy."""
@@ -179,7 +211,7 @@ def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
 def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.ndarray, bool]:
     """The ink map, and whether the light was uneven: a photo's, where the picture's edge may show paper
     edges and shadows rather than the digit."""
-    grey = to_grey(_shrink(img, WORK_SIDE))
+    grey = work_grey(img)
     h, w = grey.shape
     ring = max(1, min(h, w) // 50)
 
