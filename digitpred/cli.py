@@ -53,6 +53,7 @@ def register_commands(app: Flask) -> None:
     @_rendered_option("--rendered", "redrawn as canvas strokes")
     @_rendered_option("--rendered-scan", "made into low-resolution scans")
     @_rendered_option("--rendered-photo", "made into phone photos of paper")
+    @_rendered_option("--rendered-tiny", "scanned at a few cells a side and enlarged")
     @click.option(
         "--cache",
         "cache_dir",
@@ -91,6 +92,7 @@ def register_commands(app: Flask) -> None:
         rendered,
         rendered_scan,
         rendered_photo,
+        rendered_tiny,
         cache_dir,
         extra,
         extra_weight,
@@ -112,6 +114,7 @@ def register_commands(app: Flask) -> None:
             rendered=rendered,
             rendered_scan=rendered_scan,
             rendered_photo=rendered_photo,
+            rendered_tiny=rendered_tiny,
             cache_dir=cache_dir,
             extra=extra,
             extra_weight=extra_weight,
@@ -258,7 +261,7 @@ def register_commands(app: Flask) -> None:
         "--kind",
         "kinds",
         multiple=True,
-        type=click.Choice(["canvas", "photo", "scan", "numbers"]),
+        type=click.Choice(["canvas", "photo", "scan", "tiny", "numbers"]),
         help="Which sets (default: all).",
     )
     @click.option(
@@ -278,7 +281,7 @@ def register_commands(app: Flask) -> None:
     )
     def make_evalsets_command(data_dir, out_dir, kinds, count, seed, offset):
         """Write realistic evaluation sets made from held-out digits only (never trained on)."""
-        from digitpred.ml.evalsets import KINDS, generate, generate_numbers
+        from digitpred.ml.evalsets import KINDS, SEEDS, generate, generate_numbers
         from digitpred.ml.training.data import validation_digits
 
         images, labels = validation_digits(data_dir)
@@ -286,11 +289,11 @@ def register_commands(app: Flask) -> None:
         for kind in kinds or (*KINDS, "numbers"):
             if kind == "numbers":
                 # Numbers draw their digits from all 10,000 held-out digits.
-                n = generate_numbers(images, labels, Path(out_dir) / kind, count, seed=seed + len(KINDS))
+                n = generate_numbers(images, labels, Path(out_dir) / kind, count, seed=seed + SEEDS[kind])
                 click.echo(f"wrote {n} numbers to {Path(out_dir) / kind}")
                 continue
             # Each kind has its own seed, so a set is the same whichever others are made with it.
-            n = generate(kind, images[:count], labels[:count], Path(out_dir) / kind, seed=seed + KINDS.index(kind))
+            n = generate(kind, images[:count], labels[:count], Path(out_dir) / kind, seed=seed + SEEDS[kind])
             click.echo(f"wrote {n} {kind} images to {Path(out_dir) / kind}")
 
     @app.cli.command("make-shapes")

@@ -1,6 +1,6 @@
 """Training digits redrawn the way people will send them (canvas strokes, low-resolution scans, phone photos of
-paper) and put through the serving pipeline: the model learns what the pipeline makes of such inputs. Made from
-training digits only; the evaluation sets use held-out ones."""
+paper, frame-filling scans of a few cells a side) and put through the serving pipeline: the model learns what the
+pipeline makes of such inputs. Made from training digits only; the evaluation sets use held-out ones."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpred.ml.errors import DigitpredError
-from digitpred.ml.evalsets import photo, scan
+from digitpred.ml.evalsets import photo, scan, tiny
 from digitpred.ml.preprocess import preprocess
 from digitpred.ml.render import Stroke, draw, place
 from digitpred.ml.service import prepare
@@ -34,7 +34,11 @@ def _photo(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return prepare(photo(digit, rng, size=size)[0])
 
 
-MAKERS = {"canvas": _canvas, "scan": _scan, "photo": _photo}
+def _tiny(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return prepare(tiny(digit, rng)[0])
+
+
+MAKERS = {"canvas": _canvas, "scan": _scan, "photo": _photo, "tiny": _tiny}
 KINDS = tuple(MAKERS)  # the order sets each kind's seeds: canvas first, as before scans and photos existed
 
 

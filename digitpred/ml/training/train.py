@@ -57,6 +57,7 @@ def train(
     rendered: int = 0,
     rendered_scan: int = 0,
     rendered_photo: int = 0,
+    rendered_tiny: int = 0,
     cache_dir: str | Path | None = None,
     extra: list[str | Path] | tuple = (),
     extra_weight: float = 1.0,
@@ -67,7 +68,8 @@ def train(
 
     `limit` trains on the first `limit` training digits only (for smoke tests). `rendered` adds that many
     training digits redrawn as canvas strokes and put through the serving pipeline (cached in cache_dir);
-    `rendered_scan` and `rendered_photo` as many made into low-resolution scans and phone photos of paper.
+    `rendered_scan`, `rendered_photo` and `rendered_tiny` as many made into low-resolution scans, phone photos of
+    paper and frame-filling scans of a few cells a side.
     `extra` adds every digit of those IDX folders (e.g. people's corrections, `flask export-feedback`), each counting
     `extra_weight` times as much as a training digit in the loss; none of them is held out. `init` fine-tunes that
     Keras model (same architecture) instead of starting afresh, at a tenth of the learning rate.
@@ -87,7 +89,7 @@ def train(
     x_train_raw, y_train_raw = x_train, y_train
     x_train = (x_train.astype(np.float32) / 255.0)[..., None]
     x_val = (x_val.astype(np.float32) / 255.0)[..., None]
-    counts = {"canvas": rendered, "scan": rendered_scan, "photo": rendered_photo}
+    counts = {"canvas": rendered, "scan": rendered_scan, "photo": rendered_photo, "tiny": rendered_tiny}
     for kind, count in counts.items():
         if not count:
             continue

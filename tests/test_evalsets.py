@@ -1,0 +1,44 @@
+"""The evaluation-set generators: same seed, same set; and each kind makes what its name promises."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digitpred.ml.evalsets import KINDS, SEEDS, generate, tiny
+from digitpred.ml.preprocess import block_side
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_same_seed_same_set(tmp_path, heldout, kind):
+    images, labels = heldout[0][:3], heldout[1][:3]
+    assert generate(kind, images, labels, tmp_path / "a", seed=5) == 3
+    generate(kind, images, labels, tmp_path / "b", seed=5)
+    first = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.*"))
+    assert len(first) == 3 and all(p.parts[0] == str(label) for p, label in zip(first, sorted(labels), strict=True))
+    for path in first:
+        assert (tmp_path / "a" / path).read_bytes() == (tmp_path / "b" / path).read_bytes()
+
+
+def test_each_set_has_its_own_seed():
+    assert len(set(SEEDS.values())) == len(SEEDS) and set(KINDS) <= set(SEEDS)
+
+
+def test_tiny_scans_fill_a_frame_of_a_few_cells(heldout):
+    rng = np.random.default_rng(3)
+    blocky = 0
+    for digit in heldout[0][:30]:
+        data, ext = tiny(digit, rng)
+        grey = np.asarray(Image.open(io.BytesIO(data)).convert("L"), dtype=np.int16)
+        side = block_side(grey)
+        blocky += side > 1
+        if side > 1:
+            assert 6 <= grey.shape[0] // side <= 16
+        # The digit spans nearly the whole frame one way or the other, as a NIST-style bitmap does.
+        background = np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]))
+        ys, xs = np.nonzero(np.abs(grey - background) > 60)
+        assert max(np.ptp(ys), np.ptp(xs)) >= 0.6 * grey.shape[0]
+    assert 5 <= blocky <= 25  # both blocky and smooth enlargements occur
