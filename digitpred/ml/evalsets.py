@@ -122,11 +122,11 @@ def scan(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
     return _encode(big, "JPEG", quality=int(rng.integers(40, 90))), "jpg"
 
 
-def tiny(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
-    """A digit scanned at a handful of cells (6 to 16 a side) and enlarged: the old NIST way of making small
+def tiny(digit: np.ndarray, rng: np.random.Generator, fewest: int = 8) -> tuple[bytes, str]:
+    """A digit scanned at a handful of cells (`fewest` to 16 a side) and enlarged: the old NIST way of making small
     digits, where a binary bitmap of the digit filling its frame is counted in blocks. The digit runs up to
     the frame's edges; the cells are then blown up blocky or smooth, dark on light or light on dark."""
-    cells = int(rng.integers(6, 17))
+    cells = int(rng.integers(fewest, 17))
     block = 4
     side = cells * block
     ys, xs = np.nonzero(digit > 40)
