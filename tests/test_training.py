@@ -155,7 +155,9 @@ def test_corrections_train_a_model_that_is_compared_with_the_shipped_one(config,
     result = runner.invoke(args=args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     meta = json.loads((tuned / "digitpred-cnn.json").read_text())
-    assert meta["training"]["fine_tuned_from"].endswith("digitpred-cnn.keras")
+    base = meta["training"]["fine_tuned_from"]
+    shipped_meta = json.loads(default_model_path().with_suffix(".json").read_text())
+    assert base["path"].endswith("digitpred-cnn.keras") and base["version"] == shipped_meta["version"]
     # it starts from the shipped weights: held-out digits are still read well after one short epoch
     assert meta["validation"]["accuracy"] >= 0.9
 

@@ -45,6 +45,20 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _base(init: str | Path | None) -> dict | None:
+    """The model a fine-tune started from, by its version where its metadata is beside it: a path alone
+    would name whatever model lies there later."""
+    if not init:
+        return None
+    base = {"path": str(init)}
+    try:
+        meta = json.loads(Path(init).with_suffix(".json").read_text())
+        base.update(version=meta["version"], keras_sha256=meta["files"]["keras"]["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return base
+
+
 def train(
     data_dir: str | Path,
     out_dir: str | Path,
@@ -171,8 +185,9 @@ def train(
             "rendered": int(rendered),
             "rendered_scan": int(rendered_scan),
             "rendered_photo": int(rendered_photo),
+            "rendered_tiny": int(rendered_tiny),
             "extra": {"digits": int(extra_digits), "weight": extra_weight, "sources": [str(s) for s in extra]},
-            "fine_tuned_from": str(init) if init else None,
+            "fine_tuned_from": _base(init),
             "epochs": epochs,
             "batch_size": batch_size,
             "seed": seed,
