@@ -92,3 +92,12 @@ def test_low_resolution_scans_of_heldout_digits(real_client, heldout):
     images, labels = heldout
     rng = np.random.default_rng(11)
     assert _read_right(real_client, images, labels, lambda d: scan(d, rng)) >= 0.95
+
+
+def test_tiny_scans_of_heldout_digits(real_client, heldout):
+    """Digits scanned at 8 to 16 cells a side, filling the frame, enlarged blocky or smooth, either polarity."""
+    from digitpred.ml.evalsets import tiny
+
+    images, labels = heldout
+    rng = np.random.default_rng(11)
+    assert _read_right(real_client, images, labels, lambda d: tiny(d, rng)) >= 0.95
