@@ -198,3 +198,23 @@ def test_dark_ink_beside_a_broad_patch_of_light(heldout):
     field = field_of(png_bytes(Image.fromarray(photo.astype(np.uint8))))
     clean = field_of(png_bytes(draw(digit, pen, size=(400, 300))))
     assert np.abs(field - clean).mean() < 0.03
+
+
+def scan_of(digit: np.ndarray, margin: int) -> Image.Image:
+    """A low-resolution scan: a thick-penned digit 20 pixels tall on a 24-pixel square of grey paper, with
+    `margin` more pixels of paper round it, enlarged 6× blockily."""
+    small = np.asarray(draw(digit, Stroke(20, (12, 12), 5), size=(24, 24), supersample=4).convert("L"), np.float32)
+    small = np.pad(small, margin, constant_values=255.0)
+    grey = 235.0 - 0.8 * (235.0 - small) + np.random.default_rng(0).normal(0, 3, small.shape)
+    img = Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8))
+    return img.resize((img.width * 6, img.height * 6), Image.NEAREST)
+
+
+@pytest.mark.parametrize("index", [2, 36])
+def test_scan_with_the_digit_run_into_its_edge_reads_as_with_paper_round_it(heldout, index):
+    """The strokes reaching the border spread its values as uneven light would; taken for a shadow's, they were
+    hollowed out by the background estimate and dropped as a photo's paper edges."""
+    tight, roomy = scan_of(heldout[0][index], 0), scan_of(heldout[0][index], 6)
+    ink = np.asarray(tight) < 150
+    assert ink[0].any() and ink[-1].any()  # the digit really runs into the edge
+    assert np.abs(preprocess(tight) - preprocess(roomy)).mean() < 0.03

@@ -204,7 +204,11 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
         contrast = _percentile(grey[:: 2 * step, :: 2 * step], 99.9) - q50  # a sample: the ink level needs no more
         halves = [part for side in sides(grey) for part in np.array_split(side, 2, axis=1) if part.size]
         levels = _percentiles(halves, 20)
-        uneven = max(q50 - q10, max(levels) - min(levels)) > max(5.0, 0.06 * contrast, 4.0 * sigma)
+        limit = max(5.0, 0.06 * contrast, 4.0 * sigma)
+        uneven = max(q50 - q10, max(levels) - min(levels)) > limit
+        # Ink that runs into the border spreads the border's values as a shadow does: a scan's digit drawn up
+        # to the edge is told apart by the even background beside it.
+        uneven = uneven and not _even_beside_ink(grey, ring, _quantile(border, 5), q50 + contrast, limit)
     if uneven:
         # Shadows and light falloff reach the border, so the background is never brighter there than
         # the brightest stretch of border: capping it keeps thick strokes from being taken for background.
@@ -232,6 +236,41 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
     if inked < max(2, options.min_ink_share * h * w):
         raise NoDigit()
     return ink, uneven
+
+
+def _even_beside_ink(grey: np.ndarray, ring: int, background: float, peak: float, limit: float) -> bool:
+    """Whether the border is evenly lit once the digit that runs into it is set aside: a scan's or a tight
+    thumbnail's digit, drawn up to the edge. What reaches the border must be ink at full strength (a shadow is
+    a half-dark stretch), all the ink must reach it (a photo's digit stands clear of the dark desk or paper edge
+    beyond it), and the rest of the border must be of one level."""
+    h, w = grey.shape
+    inked = grey >= background + 0.5 * (peak - background)
+    sides = (np.s_[:ring], np.s_[-ring:], np.s_[:, :ring], np.s_[:, -ring:])
+    reaching = np.concatenate([grey[side][inked[side]] for side in sides])
+    if reaching.size == 0 or np.median(reaching) < background + 0.75 * (peak - background):
+        return False
+    # The ink's soft rim (blur, JPEG) is neither ink nor background: set aside a margin round the ink too.
+    hidden = _grow(inked, max(2, min(h, w) // 25))
+    halves, shown = [], 0
+    for side in sides:
+        values, cover = grey[side], hidden[side]
+        if values.shape[0] != ring:
+            values, cover = values.T, cover.T
+        for part, covered in zip(np.array_split(values, 2, axis=1), np.array_split(cover, 2, axis=1), strict=True):
+            paper = part[~covered]
+            shown += paper.size
+            if paper.size >= 0.25 * part.size:
+                halves.append(paper)
+    if shown < 0.2 * 2 * ring * (h + w) or len(halves) < 3:
+        return False  # too little background left to judge
+    counts = np.bincount(np.concatenate(halves), minlength=256)
+    levels = _percentiles(halves, 20)
+    if max(_quantile(counts, 50) - _quantile(counts, 10), max(levels) - min(levels)) > limit:
+        return False
+    labels, n = ndimage.label(inked, structure=_EIGHT_NEIGHBOURS)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    edge = _touches_border(ndimage.find_objects(labels), (0, 0), inked.shape)
+    return not (~edge & (sizes >= 0.08 * sizes.max())).any()
 
 
 def _dark_ink(border: np.ndarray, counts: np.ndarray, k: int) -> bool:
