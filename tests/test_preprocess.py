@@ -218,3 +218,33 @@ def test_scan_with_the_digit_run_into_its_edge_reads_as_with_paper_round_it(held
     ink = np.asarray(tight) < 150
     assert ink[0].any() and ink[-1].any()  # the digit really runs into the edge
     assert np.abs(preprocess(tight) - preprocess(roomy)).mean() < 0.03
+
+
+def lit_unevenly(strokes: np.ndarray) -> Image.Image:
+    """Dark ink (strokes 0, paper 1) on paper whose light falls off from 230 on the left to 140 on the right."""
+    paper = np.linspace(230.0, 140.0, strokes.shape[1])[None, :]
+    photo = paper * strokes + 30.0 * (1.0 - strokes) + np.random.default_rng(0).normal(0, 3, strokes.shape)
+    return Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8))
+
+
+def test_photo_digit_written_up_to_the_edge_keeps_every_stroke():
+    """The body of a 5 runs into the photo's edge, its bar stands apart: the body is as dark and as wide as
+    the bar, so it is the digit, not a paper edge or a shadow."""
+    img = Image.new("L", (280, 280), 255)
+    pen = ImageDraw.Draw(img)
+    pen.arc([-60, 120, 120, 270], start=-100, end=150, fill=0, width=14)  # the body, cut by the left edge
+    pen.line([(20, 40), (20, 115)], fill=0, width=14)
+    pen.line([(45, 30), (150, 30)], fill=0, width=14)  # the bar, clear of the edge and of the body
+    field = preprocess(lit_unevenly(np.asarray(img, np.float32) / 255.0))
+    rows = np.flatnonzero(field.max(axis=1) > 0.5)
+    assert rows[-1] - rows[0] >= 15  # the whole height of the 5, not the bar alone
+
+
+@pytest.mark.parametrize("band", [10, 20, 60])
+def test_dark_desk_beyond_the_paper_is_not_the_digit(heldout, band):
+    """A strip of dark desk along a whole side of a photo, as dark as the ink and maybe as wide as a stroke."""
+    pen = Stroke(150, (130, 150), 14)
+    strokes = np.asarray(draw(heldout[0][0], pen, size=(300, 300)).convert("L"), np.float32) / 255.0
+    strokes[:, -band:] = 0.0
+    clean = field_of(png_bytes(draw(heldout[0][0], pen, size=(300, 300))))
+    assert np.abs(preprocess(lit_unevenly(strokes)) - clean).mean() < 0.03

@@ -354,6 +354,8 @@ def _without_specks(
     # digit rarely does. When something stays clear of the border, what reaches it is not the digit.
     edge = _touches_border(slices, offset, full_shape) if full_shape else np.zeros(n, dtype=bool)
     if edge.any() and not edge.all() and mass[~edge].max() >= 0.25 * mass.max():
+        # Unless it is as dark and as wide as the digit's strokes: the digit written up to the edge.
+        edge &= ~_like_the_strokes(ink, labels, slices, edge, mass, options, full_shape)
         mass = np.where(edge, 0.0, mass)
     big = mass >= options.speck_share * mass.max()
     ys = [s[0] for s, keep in zip(slices, big, strict=True) if keep]
@@ -375,6 +377,34 @@ def _without_specks(
     left = max(0, min(s[1].start for s in kept) - 2)
     right = min(w, max(s[1].stop for s in kept) + 2)
     return ink[top:bottom, left:right], np.concatenate([[False], keep])[labels[top:bottom, left:right]]
+
+
+def _like_the_strokes(
+    ink: np.ndarray,
+    labels: np.ndarray,
+    slices: list,
+    edge: np.ndarray,
+    mass: np.ndarray,
+    options: Options,
+    full_shape: tuple[int, int],
+) -> np.ndarray:
+    """Which pieces that reach the picture's edge look like strokes of the digit: as strong as the ink clear of
+    the edge and of its stroke width. The background estimate follows a shadow's or a paper's edge part of the
+    way, which leaves it fainter; a strip of desk along a whole side may be dark and narrow, but it is as long
+    as the picture."""
+    like = np.zeros(edge.shape, dtype=bool)
+    short = np.array(
+        [r.stop - r.start < 0.9 * full_shape[0] and c.stop - c.start < 0.9 * full_shape[1] for r, c in slices]
+    )
+    candidates = np.flatnonzero(edge & short & (mass >= options.speck_share * mass.max()))
+    if candidates.size == 0:
+        return like
+    clear = np.concatenate([[False], ~edge & (mass >= options.speck_share * mass[~edge].max())])[labels]
+    width, strength = stroke_width(clear), float(ink[clear].mean())
+    for i in candidates:
+        piece = labels == i + 1
+        like[i] = ink[piece].mean() >= 0.9 * strength and 0.6 * width <= stroke_width(piece) <= 1.4 * width
+    return like
 
 
 def with_rim(ink: np.ndarray, strokes: np.ndarray) -> np.ndarray:
