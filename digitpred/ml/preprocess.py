@@ -244,11 +244,12 @@ def _even_beside_ink(grey: np.ndarray, ring: int, background: float, peak: float
     a half-dark stretch), all the ink must reach it (a photo's digit stands clear of the dark desk or paper edge
     beyond it), and the rest of the border must be of one level."""
     h, w = grey.shape
-    inked = grey >= background + 0.5 * (peak - background)
     sides = (np.s_[:ring], np.s_[-ring:], np.s_[:, :ring], np.s_[:, -ring:])
-    reaching = np.concatenate([grey[side][inked[side]] for side in sides])
+    border = np.concatenate([grey[side].ravel() for side in sides])
+    reaching = border[border >= background + 0.5 * (peak - background)]
     if reaching.size == 0 or np.median(reaching) < background + 0.75 * (peak - background):
         return False
+    inked = grey >= background + 0.5 * (peak - background)
     # The ink's soft rim (blur, JPEG) is neither ink nor background: set aside a margin round the ink too.
     hidden = _grow(inked, max(2, min(h, w) // 25))
     halves, shown = [], 0
