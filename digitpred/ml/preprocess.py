@@ -236,7 +236,11 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
         contrast = _percentile(grey[:: 2 * step, :: 2 * step], 99.9) - q50  # a sample: the ink level needs no more
         halves = [part for side in sides(grey) for part in np.array_split(side, 2, axis=1) if part.size]
         levels = _percentiles(halves, 20)
-        uneven = max(q50 - q10, max(levels) - min(levels)) > max(5.0, 0.06 * contrast, 4.0 * sigma)
+        limit = max(5.0, 0.06 * contrast, 4.0 * sigma)
+        uneven = max(q50 - q10, max(levels) - min(levels)) > limit
+        # Ink that runs into the border spreads the border's values as a shadow does: a scan's digit drawn up
+        # to the edge is told apart by the even background beside it.
+        uneven = uneven and not _even_beside_ink(grey, ring, _quantile(border, 5), q50 + contrast, limit)
     if uneven:
         # Shadows and light falloff reach the border, so the background is never brighter there than
         # the brightest stretch of border: capping it keeps thick strokes from being taken for background.
@@ -264,6 +268,42 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
     if inked < max(2, options.min_ink_share * h * w):
         raise NoDigit()
     return ink, uneven
+
+
+def _even_beside_ink(grey: np.ndarray, ring: int, background: float, peak: float, limit: float) -> bool:
+    """Whether the border is evenly lit once the digit that runs into it is set aside: a scan's or a tight
+    thumbnail's digit, drawn up to the edge. What reaches the border must be ink at full strength (a shadow is
+    a half-dark stretch), all the ink must reach it (a photo's digit stands clear of the dark desk or paper edge
+    beyond it), and the rest of the border must be of one level."""
+    h, w = grey.shape
+    sides = (np.s_[:ring], np.s_[-ring:], np.s_[:, :ring], np.s_[:, -ring:])
+    border = np.concatenate([grey[side].ravel() for side in sides])
+    reaching = border[border >= background + 0.5 * (peak - background)]
+    if reaching.size == 0 or np.median(reaching) < background + 0.75 * (peak - background):
+        return False
+    inked = grey >= background + 0.5 * (peak - background)
+    # The ink's soft rim (blur, JPEG) is neither ink nor background: set aside a margin round the ink too.
+    hidden = _grow(inked, max(2, min(h, w) // 25))
+    halves, shown = [], 0
+    for side in sides:
+        values, cover = grey[side], hidden[side]
+        if values.shape[0] != ring:
+            values, cover = values.T, cover.T
+        for part, covered in zip(np.array_split(values, 2, axis=1), np.array_split(cover, 2, axis=1), strict=True):
+            paper = part[~covered]
+            shown += paper.size
+            if paper.size >= 0.25 * part.size:
+                halves.append(paper)
+    if shown < 0.2 * 2 * ring * (h + w) or len(halves) < 3:
+        return False  # too little background left to judge
+    counts = np.bincount(np.concatenate(halves), minlength=256)
+    levels = _percentiles(halves, 20)
+    if max(_quantile(counts, 50) - _quantile(counts, 10), max(levels) - min(levels)) > limit:
+        return False
+    labels, n = ndimage.label(inked, structure=_EIGHT_NEIGHBOURS)
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    edge = _touches_border(ndimage.find_objects(labels), (0, 0), inked.shape)
+    return not (~edge & (sizes >= 0.08 * sizes.max())).any()
 
 
 def _dark_ink(border: np.ndarray, counts: np.ndarray, k: int) -> bool:
@@ -347,6 +387,8 @@ def _without_specks(
     # digit rarely does. When something stays clear of the border, what reaches it is not the digit.
     edge = _touches_border(slices, offset, full_shape) if full_shape else np.zeros(n, dtype=bool)
     if edge.any() and not edge.all() and mass[~edge].max() >= 0.25 * mass.max():
+        # Unless it is as dark and as wide as the digit's strokes: the digit written up to the edge.
+        edge &= ~_like_the_strokes(ink, labels, slices, edge, mass, options, full_shape)
         mass = np.where(edge, 0.0, mass)
     big = mass >= options.speck_share * mass.max()
     ys = [s[0] for s, keep in zip(slices, big, strict=True) if keep]
@@ -368,6 +410,34 @@ def _without_specks(
     left = max(0, min(s[1].start for s in kept) - 2)
     right = min(w, max(s[1].stop for s in kept) + 2)
     return ink[top:bottom, left:right], np.concatenate([[False], keep])[labels[top:bottom, left:right]]
+
+
+def _like_the_strokes(
+    ink: np.ndarray,
+    labels: np.ndarray,
+    slices: list,
+    edge: np.ndarray,
+    mass: np.ndarray,
+    options: Options,
+    full_shape: tuple[int, int],
+) -> np.ndarray:
+    """Which pieces that reach the picture's edge look like strokes of the digit: as strong as the ink clear of
+    the edge and of its stroke width. The background estimate follows a shadow's or a paper's edge part of the
+    way, which leaves it fainter; a strip of desk along a whole side may be dark and narrow, but it is as long
+    as the picture."""
+    like = np.zeros(edge.shape, dtype=bool)
+    short = np.array(
+        [r.stop - r.start < 0.9 * full_shape[0] and c.stop - c.start < 0.9 * full_shape[1] for r, c in slices]
+    )
+    candidates = np.flatnonzero(edge & short & (mass >= options.speck_share * mass.max()))
+    if candidates.size == 0:
+        return like
+    clear = np.concatenate([[False], ~edge & (mass >= options.speck_share * mass[~edge].max())])[labels]
+    width, strength = stroke_width(clear), float(ink[clear].mean())
+    for i in candidates:
+        piece = labels == i + 1
+        like[i] = ink[piece].mean() >= 0.9 * strength and 0.6 * width <= stroke_width(piece) <= 1.4 * width
+    return like
 
 
 def with_rim(ink: np.ndarray, strokes: np.ndarray) -> np.ndarray:
