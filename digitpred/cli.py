@@ -261,7 +261,7 @@ def register_commands(app: Flask) -> None:
         "--kind",
         "kinds",
         multiple=True,
-        type=click.Choice(["canvas", "photo", "scan", "tiny", "numbers"]),
+        type=click.Choice(["canvas", "photo", "scan", "tiny", "notebook", "numbers"]),
         help="Which sets (default: all).",
     )
     @click.option(

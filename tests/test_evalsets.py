@@ -6,7 +6,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from digitpred.ml.evalsets import KINDS, SEEDS, generate, tiny
 from digitpred.ml.preprocess import block_side
@@ -42,3 +42,19 @@ def test_tiny_scans_fill_a_frame_of_a_few_cells(heldout):
         ys, xs = np.nonzero(np.abs(grey - background) > 60)
         assert max(np.ptp(ys), np.ptp(xs)) >= 0.6 * grey.shape[0]
     assert 5 <= blocky <= 25  # both blocky and smooth enlargements occur
+
+
+@pytest.mark.parametrize("lines", ["ruled", "squared"])
+def test_notebook_lines_are_printed_on_the_paper(heldout, lines):
+    from digitpred.ml.evalsets import _notebook_lines, photo
+
+    light = _notebook_lines(lines, (300, 400), 100.0, np.random.default_rng(4)).min(axis=2)
+    assert light.shape == (400, 300) and light.max() == 1.0 and 0.5 < light.min() < 0.9
+    rows, cols = (light < 0.95).mean(axis=1), (light < 0.95).mean(axis=0)
+    assert rows.max() == 1.0  # a line runs right across the page...
+    assert (cols.max() == 1.0) == (lines == "squared")  # ...and, on squared paper, right down it
+    assert 2 <= np.count_nonzero(np.diff((rows == 1.0).astype(int)) == 1) <= 8  # spaced like a notebook's
+
+    data, ext = photo(heldout[0][0], np.random.default_rng(4), size=(300, 400), lines=lines)
+    img = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    assert ext == "jpg" and img.size == (300, 400)

@@ -101,3 +101,13 @@ def test_tiny_scans_of_heldout_digits(real_client, heldout):
     images, labels = heldout
     rng = np.random.default_rng(11)
     assert _read_right(real_client, images, labels, lambda d: tiny(d, rng)) >= 0.95
+
+
+def test_notebook_photos_of_heldout_digits(real_client, heldout):
+    """Ruled and squared notebook paper: the printed lines run under and past the digit and must not join it."""
+    from digitpred.ml.evalsets import notebook
+
+    images, labels = heldout
+    rng = np.random.default_rng(11)
+    share = _read_right(real_client, images[:100], labels[:100], lambda d: notebook(d, rng, size=(480, 640)))
+    assert share >= 0.95, share

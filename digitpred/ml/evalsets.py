@@ -12,9 +12,9 @@ from PIL import Image, ImageFilter
 
 from digitpred.ml.render import Stroke, draw, place
 
-KINDS = ("canvas", "photo", "scan", "tiny")
+KINDS = ("canvas", "photo", "scan", "tiny", "notebook")
 # Added to --seed for each set; fixed, so that a set stays the same as kinds are added.
-SEEDS = {"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4}
+SEEDS = {"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4, "notebook": 5}
 
 
 def _encode(img: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -52,9 +52,12 @@ def canvas(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
     return _encode(img, "PNG"), "png"
 
 
-def photo(digit: np.ndarray, rng: np.random.Generator, size: tuple[int, int] | None = None) -> tuple[bytes, str]:
+def photo(
+    digit: np.ndarray, rng: np.random.Generator, size: tuple[int, int] | None = None, lines: str | None = None
+) -> tuple[bytes, str]:
     """A phone photo of a digit written on paper: uneven light, a shadow, tint, noise, blur, a slight
-    rotation, JPEG, and often stored sideways with an EXIF orientation."""
+    rotation, JPEG, and often stored sideways with an EXIF orientation. `lines` ("ruled" or "squared") prints
+    a notebook's lines on the paper, under the ink."""
     w, h = (int(v) for v in rng.choice([(1200, 1600), (900, 1200), (1536, 2048), (1000, 1000)]))
     if rng.random() < 0.5:
         w, h = h, w
@@ -70,7 +73,8 @@ def photo(digit: np.ndarray, rng: np.random.Generator, size: tuple[int, int] | N
     ink = rng.uniform(10, 80, 3) * np.array([1, 1, rng.uniform(1, 2.5)])
     mask = np.asarray(draw(digit, Stroke(height, centre, pen), size=(w, h), supersample=1).convert("L"), np.float32)
     mask = 1.0 - mask / 255.0
-    img = paper[None, None, :] * (1 - mask[..., None]) + np.clip(ink, 0, 255)[None, None, :] * mask[..., None]
+    sheet = paper[None, None, :] * _notebook_lines(lines, (w, h), height, rng) if lines else paper[None, None, :]
+    img = sheet * (1 - mask[..., None]) + np.clip(ink, 0, 255)[None, None, :] * mask[..., None]
     # Light falling off across the page, and a soft shadow over part of it.
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     angle = rng.uniform(0, 2 * np.pi)
@@ -95,6 +99,32 @@ def photo(digit: np.ndarray, rng: np.random.Generator, size: tuple[int, int] | N
     exif = Image.Exif()
     exif[0x0112] = orientation
     return _encode(stored, "JPEG", quality=int(rng.integers(70, 95)), exif=exif), "jpg"
+
+
+def _notebook_lines(lines: str, size: tuple[int, int], height: float, rng: np.random.Generator) -> np.ndarray:
+    """How much light a notebook's printed lines leave (h×w×3, 1 on bare paper): light blue or grey lines a
+    pixel or three wide, spaced half to 1.2 times the digit's height, across the page and, squared, down it."""
+    w, h = size
+    spacing = height * rng.uniform(0.5, 1.2)
+    width = max(1.0, min(w, h) * rng.uniform(0.001, 0.003))
+    depth = rng.uniform(0.15, 0.45)
+    colour = np.array([1.0, 0.75, 0.25]) if rng.random() < 0.7 else np.ones(3)  # how much each channel darkens
+
+    def rule(n: int) -> np.ndarray:
+        distance = np.abs(
+            (np.arange(n, dtype=np.float32) - rng.uniform(0, spacing) + spacing / 2) % spacing - spacing / 2
+        )
+        return np.clip(width / 2 + 0.5 - distance, 0.0, 1.0)
+
+    cover = np.broadcast_to(rule(h)[:, None], (h, w))
+    if lines == "squared":
+        cover = np.maximum(cover, rule(w)[None, :])
+    return 1.0 - cover[..., None] * depth * colour[None, None, :]
+
+
+def notebook(digit: np.ndarray, rng: np.random.Generator, size: tuple[int, int] | None = None) -> tuple[bytes, str]:
+    """A phone photo of a digit written in a notebook, on ruled or squared paper."""
+    return photo(digit, rng, size=size, lines="ruled" if rng.random() < 0.5 else "squared")
 
 
 def scan(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
@@ -155,6 +185,7 @@ MAKERS: dict[str, Callable[[np.ndarray, np.random.Generator], tuple[bytes, str]]
     "photo": photo,
     "scan": scan,
     "tiny": tiny,
+    "notebook": notebook,
 }
 
 
