@@ -207,6 +207,12 @@ def register_commands(app: Flask) -> None:
                     f"{s['ms_per_image'].get('p50', 0)} ms per image (p50)"
                 )
                 click.echo("  per digit: " + "  ".join(f"{d} {acc:.1%}" for d, _, acc in report.per_class()))
+                flagged = report.flagged()
+                if flagged["mistakes"] is not None:
+                    click.echo(
+                        f"  flagged unsure: {flagged['mistakes']:.0%} of the mistakes, "
+                        f"{flagged['right']:.1%} of the right answers"
+                    )
             return reports, numbers
 
         compare = len(model_paths) > 1

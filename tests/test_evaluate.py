@@ -24,3 +24,27 @@ def test_evaluate_reads_every_image_even_when_the_app_has_a_rate_limit(config, h
     (figures,) = json.loads(out.read_text())
     assert figures["images"] == 4 and figures["errors"] == 0, figures
     assert (tmp_path / "report.html").is_file()
+
+
+def test_the_unsure_flag_is_counted_among_mistakes_and_right_answers(tmp_path):
+    """Three images of 7 and one of 1; the answers, in file order, say whether they are sure."""
+    from digitpred.ml.evaluate import evaluate
+
+    for name, label in (("a", 7), ("b", 7), ("c", 7), ("d", 1)):
+        (tmp_path / str(label)).mkdir(exist_ok=True)
+        (tmp_path / str(label) / f"{name}.png").write_bytes(name.encode())
+    answers = {  # image -> (digit, unsure)
+        b"a": (7, False),
+        b"b": (7, True),
+        b"c": (1, True),
+        b"d": (7, False),
+    }
+
+    def predict(data: bytes) -> dict:
+        digit, unsure = answers[data]
+        return {"digit": digit, "confidence": 0.5 if unsure else 0.99, "uncertain": unsure, "input": ""}
+
+    report = evaluate(tmp_path, predict)
+    assert report.accuracy == 0.5
+    assert report.flagged() == {"mistakes": 0.5, "right": 0.5}
+    assert report.summary()["flagged_uncertain"] == {"mistakes": 0.5, "right": 0.5}

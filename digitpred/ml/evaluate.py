@@ -30,6 +30,7 @@ class Outcome:
     seconds: float
     input: str | None = None
     error: str | None = None
+    uncertain: bool = False  # the answer's own flag: the model was unsure
 
 
 @dataclass
@@ -52,6 +53,17 @@ class Report:
         m = self.confusion()
         return [(d, int(m[d].sum()), float(m[d, d] / m[d].sum()) if m[d].sum() else 0.0) for d in range(10)]
 
+    def flagged(self) -> dict:
+        """How often the answer said it was unsure, among the mistakes and among the right answers: the flag
+        is worth showing when it catches many mistakes and few right answers."""
+        answered = [o for o in self.outcomes if o.digit is not None]
+        wrong = [o.uncertain for o in answered if o.digit != o.label]
+        right = [o.uncertain for o in answered if o.digit == o.label]
+        return {
+            "mistakes": round(float(np.mean(wrong)), 5) if wrong else None,
+            "right": round(float(np.mean(right)), 5) if right else None,
+        }
+
     def summary(self) -> dict:
         ms = np.array([o.seconds for o in self.outcomes]) * 1000
         return {
@@ -61,6 +73,7 @@ class Report:
             "errors": sum(o.digit is None for o in self.outcomes),
             "per_class": {str(d): round(acc, 5) for d, _, acc in self.per_class()},
             "confusion": self.confusion().tolist(),
+            "flagged_uncertain": self.flagged(),
             "ms_per_image": {"mean": round(float(ms.mean()), 2), "p50": round(float(np.median(ms)), 2)}
             if len(ms)
             else {},
@@ -101,7 +114,15 @@ def evaluate(
             report.outcomes.append(Outcome(path, label, None, 0.0, seconds, error=answer["error"]["code"]))
         else:
             report.outcomes.append(
-                Outcome(path, label, int(answer["digit"]), float(answer["confidence"]), seconds, answer["input"])
+                Outcome(
+                    path,
+                    label,
+                    int(answer["digit"]),
+                    float(answer["confidence"]),
+                    seconds,
+                    answer["input"],
+                    uncertain=bool(answer.get("uncertain")),
+                )
             )
         if progress:
             progress(i + 1)

@@ -26,7 +26,7 @@ class Settings:
     min_side: int = DEFAULT_MIN_SIDE
     max_frames: int = DEFAULT_MAX_FRAMES
     # Below this confidence the answer is flagged as uncertain.
-    uncertain_below: float = 0.6
+    uncertain_below: float = 0.8
     preprocess: Options = Options()
     # Threads a batch uses: one preprocesses while the others decode the next images (see prepare_each).
     batch_workers: int = 1
