@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from digitpred import create_app
+from digitpred.ml.evaluate import evaluate, write_html
 from tests.conftest import canvas_png
 
 
@@ -28,8 +29,6 @@ def test_evaluate_reads_every_image_even_when_the_app_has_a_rate_limit(config, h
 
 def test_the_unsure_flag_is_counted_among_mistakes_and_right_answers(tmp_path):
     """Three images of 7 and one of 1; the answers, in file order, say whether they are sure."""
-    from digitpred.ml.evaluate import evaluate
-
     for name, label in (("a", 7), ("b", 7), ("c", 7), ("d", 1)):
         (tmp_path / str(label)).mkdir(exist_ok=True)
         (tmp_path / str(label) / f"{name}.png").write_bytes(name.encode())
@@ -48,3 +47,5 @@ def test_the_unsure_flag_is_counted_among_mistakes_and_right_answers(tmp_path):
     assert report.accuracy == 0.5
     assert report.flagged() == {"mistakes": 0.5, "right": 0.5}
     assert report.summary()["flagged_uncertain"] == {"mistakes": 0.5, "right": 0.5}
+    page = write_html([report], tmp_path / "report.html").read_text()
+    assert "flagged unsure" in page and "<td>50%</td><td>50.0%</td>" in page

@@ -177,13 +177,19 @@ def write_html(reports: list[Report], path: str | Path, max_mistakes: int = 60) 
         ".m img{width:112px;height:112px;object-fit:contain;background:#888;image-rendering:auto}"
         ".m img.seen{image-rendering:pixelated}</style>",
         "<h1>digitpred evaluation</h1><table><tr><th>set</th><th>images</th><th>accuracy</th><th>errors</th>"
-        "<th>ms/image (p50)</th></tr>",
+        "<th>ms/image (p50)</th><th>flagged unsure: of the mistakes</th><th>of the right answers</th></tr>",
     ]
+
+    def share(value: float | None, digits: int) -> str:
+        return "" if value is None else f"{value:.{digits}%}"
+
     for r in reports:
         s = r.summary()
+        flagged = s["flagged_uncertain"]
         parts.append(
             f"<tr><td>{html.escape(r.name)}</td><td>{s['images']}</td><td>{s['accuracy']:.2%}</td>"
-            f"<td>{s['errors']}</td><td>{s.get('ms_per_image', {}).get('p50', '')}</td></tr>"
+            f"<td>{s['errors']}</td><td>{s.get('ms_per_image', {}).get('p50', '')}</td>"
+            f"<td>{share(flagged['mistakes'], 0)}</td><td>{share(flagged['right'], 1)}</td></tr>"
         )
     parts.append("</table>")
     for r in reports:
