@@ -203,6 +203,11 @@ def _uneven_background(grey: np.ndarray) -> np.ndarray:
     return _opened(grey, side, max(3, round(window * scale)), blur=3)
 
 
+def _strips(arr: np.ndarray, ring: int) -> tuple[np.ndarray, ...]:
+    """The picture's four edges, `ring` pixels deep, each laid along its length (ring rows by its length)."""
+    return arr[:ring], arr[-ring:], arr[:, :ring].T, arr[:, -ring:].T
+
+
 def ink_map(img: Image.Image, options: Options = Options()) -> np.ndarray:
     """Ink strength in [0, 1] per pixel of the (bounded-size) image; raises NoDigit when there is none."""
     return ink_and_light(img, options)[0]
@@ -215,10 +220,7 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
     h, w = grey.shape
     ring = max(1, min(h, w) // 50)
 
-    def sides(grey: np.ndarray) -> tuple[np.ndarray, ...]:
-        return grey[:ring], grey[-ring:], grey[:, :ring].T, grey[:, -ring:].T
-
-    border = np.bincount(np.concatenate([side.ravel() for side in sides(grey)]), minlength=256)
+    border = np.bincount(np.concatenate([side.ravel() for side in _strips(grey, ring)]), minlength=256)
     counts = _histogram(grey)
     # The k-th brightest value, not the brightest: a few hot pixels of noise must not set the scale.
     k = max(5, int(0.0003 * grey.size))
@@ -234,7 +236,7 @@ def ink_and_light(img: Image.Image, options: Options = Options()) -> tuple[np.nd
         # when the lower part of the border's values spreads, or when the eight half-sides differ. (A border
         # of one grey level all round, like a drawn canvas's, has even light: nothing to weigh.)
         contrast = _percentile(grey[:: 2 * step, :: 2 * step], 99.9) - q50  # a sample: the ink level needs no more
-        halves = [part for side in sides(grey) for part in np.array_split(side, 2, axis=1) if part.size]
+        halves = [part for side in _strips(grey, ring) for part in np.array_split(side, 2, axis=1) if part.size]
         levels = _percentiles(halves, 20)
         limit = max(5.0, 0.06 * contrast, 4.0 * sigma)
         uneven = max(q50 - q10, max(levels) - min(levels)) > limit
@@ -276,8 +278,7 @@ def _even_beside_ink(grey: np.ndarray, ring: int, background: float, peak: float
     a half-dark stretch), all the ink must reach it (a photo's digit stands clear of the dark desk or paper edge
     beyond it), and the rest of the border must be of one level."""
     h, w = grey.shape
-    sides = (np.s_[:ring], np.s_[-ring:], np.s_[:, :ring], np.s_[:, -ring:])
-    border = np.concatenate([grey[side].ravel() for side in sides])
+    border = np.concatenate([side.ravel() for side in _strips(grey, ring)])
     reaching = border[border >= background + 0.5 * (peak - background)]
     if reaching.size == 0 or np.median(reaching) < background + 0.75 * (peak - background):
         return False
@@ -285,10 +286,7 @@ def _even_beside_ink(grey: np.ndarray, ring: int, background: float, peak: float
     # The ink's soft rim (blur, JPEG) is neither ink nor background: set aside a margin round the ink too.
     hidden = _grow(inked, max(2, min(h, w) // 25))
     halves, shown = [], 0
-    for side in sides:
-        values, cover = grey[side], hidden[side]
-        if values.shape[0] != ring:
-            values, cover = values.T, cover.T
+    for values, cover in zip(_strips(grey, ring), _strips(hidden, ring), strict=True):
         for part, covered in zip(np.array_split(values, 2, axis=1), np.array_split(cover, 2, axis=1), strict=True):
             paper = part[~covered]
             shown += paper.size
