@@ -21,6 +21,10 @@ def _rendered_option(name: str, how: str):
     )
 
 
+def _validation_size_option(help: str):
+    return click.option("--validation-size", default=10_000, show_default=True, type=click.IntRange(1), help=help)
+
+
 def register_commands(app: Flask) -> None:
     @app.cli.command("train")
     @click.option(
@@ -43,13 +47,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--batch-size", default=128, show_default=True, type=click.IntRange(1))
     @click.option("--seed", default=1, show_default=True, type=int)
     @click.option("--limit", default=None, type=click.IntRange(1), help="Train on the first N digits only.")
-    @click.option(
-        "--validation-size",
-        default=10_000,
-        show_default=True,
-        type=click.IntRange(1),
-        help="How many of the last digits are held out.",
-    )
+    @_validation_size_option("How many of the last digits are held out.")
     @_rendered_option("--rendered", "redrawn as canvas strokes")
     @_rendered_option("--rendered-scan", "made into low-resolution scans")
     @_rendered_option("--rendered-photo", "made into phone photos of paper")
@@ -305,13 +303,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("make-shapes")
     @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True, type=click.Path(file_okay=False))
     @click.option("--out", "out_path", default=None, type=click.Path(dir_okay=False), help="Default: the shipped file.")
-    @click.option(
-        "--validation-size",
-        default=10_000,
-        show_default=True,
-        type=click.IntRange(1),
-        help="How many of the last digits are held out, and left out here.",
-    )
+    @_validation_size_option("How many of the last digits are held out, and left out here.")
     def make_shapes_command(data_dir, out_path, validation_size):
         """Write each class's shape space (mean and principal components of the training digits, never the
         held-out ones), which segmentation uses to tell a whole digit from two run together."""

@@ -12,7 +12,6 @@ from PIL import Image, ImageFilter
 
 from digitpred.ml.render import Stroke, draw, place
 
-KINDS = ("canvas", "photo", "scan", "tiny", "notebook")
 # Added to --seed for each set; fixed, so that a set stays the same as kinds are added.
 SEEDS = {"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4, "notebook": 5}
 
@@ -175,8 +174,8 @@ def tiny(digit: np.ndarray, rng: np.random.Generator, fewest: int = 8) -> tuple[
     if rng.random() < 0.3:
         grey = 255.0 - grey
     low = Image.fromarray(np.clip(np.round(grey), 0, 255).astype(np.uint8), "L")
-    scale = int(rng.integers(4, 17))
-    big = low.resize((cells * scale, cells * scale), Image.NEAREST if rng.random() < 0.5 else Image.BICUBIC)
+    enlarge = int(rng.integers(4, 17))
+    big = low.resize((cells * enlarge, cells * enlarge), Image.NEAREST if rng.random() < 0.5 else Image.BICUBIC)
     return _encode(big, "PNG"), "png"
 
 
@@ -187,6 +186,7 @@ MAKERS: dict[str, Callable[[np.ndarray, np.random.Generator], tuple[bytes, str]]
     "tiny": tiny,
     "notebook": notebook,
 }
+KINDS = tuple(MAKERS)
 
 
 def generate(kind: str, images: np.ndarray, labels: np.ndarray, out_dir: str | Path, seed: int = 0) -> int:
