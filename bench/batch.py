@@ -31,8 +31,8 @@ import numpy as np  # noqa: E402
 from digitpred import create_app  # noqa: E402
 from digitpred.ml import service  # noqa: E402
 from digitpred.ml.model import load_model  # noqa: E402
-from digitpred.ml.render import Stroke, draw  # noqa: E402
-from digitpred.ml.training.data import read_idx  # noqa: E402
+from digitpred.mnist import read_idx  # noqa: E402
+from digitpred.synth.render import Stroke, draw  # noqa: E402
 
 
 def canvases(count: int) -> list[bytes]:

@@ -42,8 +42,8 @@ def ensure_wrk() -> str:
 def payloads(folder: Path) -> dict[str, tuple[Path, str]]:
     import numpy as np
 
-    from digitpred.ml.evalsets import photo
-    from digitpred.ml.training.data import read_idx
+    from digitpred.mnist import read_idx
+    from digitpred.synth.evalsets import photo
 
     digits = read_idx(ROOT / "tests/resources/heldout-images-idx3-ubyte.gz")
     canvas = ROOT / "tests/resources/canvas-7.png"

@@ -29,7 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     except OSError:
         pass  # a read-only install is fine: the instance folder only holds optional config
 
-    from digitpred import cors, feedback, security
+    from digitpred import corrections, cors, security
     from digitpred.errors import register_error_handlers
     from digitpred.extensions import csrf, limiter, ml
 
@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     ml.init_app(app)
     security.init_app(app)
-    feedback.init_app(app)
+    corrections.init_app(app)
     cors.init_app(app)
     register_error_handlers(app)
 
@@ -51,7 +51,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(review_bp)
 
-    from digitpred.cli import register_commands
+    from digitpred.corrections.cli import export_feedback_command, prune_command
+    from digitpred.evaluation.cli import evaluate_command
+    from digitpred.synth.cli import make_evalsets_command
+    from digitpred.training.cli import export_command, make_shapes_command, train_command
 
-    register_commands(app)
+    for command in (
+        train_command,
+        export_command,
+        make_shapes_command,
+        make_evalsets_command,
+        evaluate_command,
+        prune_command,
+        export_feedback_command,
+    ):
+        app.cli.add_command(command)
     return app

@@ -51,7 +51,7 @@ class LazyStore:
             return store
         with self._lock:
             if state["store"] is None and state["store_error"] is None:
-                from digitpred.feedback.database import set_up
+                from digitpred.corrections.database import set_up
 
                 try:
                     with _late_setup(app):
@@ -67,7 +67,7 @@ class LazyStore:
     def __getattr__(self, name: str):
         if has_app_context():
             return getattr(self.setup(current_app._get_current_object()), name)
-        from digitpred.feedback.database import db
+        from digitpred.corrections.database import db
 
         return getattr(db, name)
 

@@ -10,8 +10,8 @@ from flask import Flask
 from PIL import Image
 
 from digitpred import create_app
-from digitpred.ml.render import Stroke, draw
-from digitpred.ml.training.data import read_idx
+from digitpred.mnist import read_idx
+from digitpred.synth.render import Stroke, draw
 
 RESOURCES = Path(__file__).parent / "resources"
 
@@ -145,7 +145,7 @@ def db_url(request, tmp_path) -> str:
         pytest.skip(f"no PostgreSQL: set {POSTGRES_ENV} (.ci/postgres start DIR prints one)")
     import psycopg
 
-    from digitpred.feedback import postgres_url
+    from digitpred.corrections import postgres_url
 
     name = f"digitpred_test_{uuid.uuid4().hex[:12]}"
     admin_url = postgres_url(admin).replace("postgresql+psycopg://", "postgresql://")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from digitpred.ml.evalsets import KINDS, SEEDS, generate, tiny
 from digitpred.ml.preprocess import block_side
+from digitpred.synth.evalsets import KINDS, SEEDS, generate, tiny
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -46,7 +46,7 @@ def test_tiny_scans_fill_a_frame_of_a_few_cells(heldout):
 
 @pytest.mark.parametrize("lines", ["ruled", "squared"])
 def test_notebook_lines_are_printed_on_the_paper(heldout, lines):
-    from digitpred.ml.evalsets import _notebook_lines, photo
+    from digitpred.synth.evalsets import _notebook_lines, photo
 
     light = _notebook_lines(lines, (300, 400), 100.0, np.random.default_rng(4)).min(axis=2)
     assert light.shape == (400, 300) and light.max() == 1.0 and 0.5 < light.min() < 0.9

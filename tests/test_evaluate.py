@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from digitpred import create_app
-from digitpred.ml.evaluate import evaluate, write_html
+from digitpred.evaluation.report import evaluate, write_html
 from tests.conftest import canvas_png
 
 

@@ -11,9 +11,9 @@ from PIL import Image
 from sqlalchemy import func, select, text
 
 from digitpred import create_app
+from digitpred.corrections.models import Correction
 from digitpred.extensions import db, ml
-from digitpred.feedback.models import Correction
-from digitpred.ml.render import Stroke, draw
+from digitpred.synth.render import Stroke, draw
 from tests.conftest import canvas_png, png_bytes, resource
 
 
@@ -258,8 +258,8 @@ def test_prune_deletes_only_old_corrections(db_app):
 
 
 def test_export_writes_kept_corrections_as_idx(db_app, heldout, tmp_path):
-    from digitpred.feedback.store import set_status
-    from digitpred.ml.training.data import load_mnist
+    from digitpred.corrections.store import set_status
+    from digitpred.mnist import load_mnist
 
     images, labels = heldout
     client = db_app.test_client()
@@ -311,7 +311,7 @@ def test_migrations_run_from_an_empty_database(config, db_url):
 
 
 def test_postgres_urls_go_to_psycopg(config):
-    from digitpred.feedback import postgres_url
+    from digitpred.corrections import postgres_url
 
     assert postgres_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
     assert postgres_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"

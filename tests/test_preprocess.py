@@ -10,7 +10,7 @@ from scipy import ndimage
 from digitpred.ml.decode import decode
 from digitpred.ml.errors import ImageTooLarge, InvalidImage, NoDigit
 from digitpred.ml.preprocess import _dilate_disk, _erode_disk, _grow, block_side, preprocess, to_grey
-from digitpred.ml.render import Stroke, draw
+from digitpred.synth.render import Stroke, draw
 from tests.conftest import png_bytes, resource
 
 

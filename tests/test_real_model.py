@@ -77,7 +77,7 @@ def test_phone_photos_of_heldout_digits(real_client, heldout):
     """Paper photographed with falling light, a hard-edged shadow, tint, noise, blur, a tilt and EXIF turns: the
     shadow's edge and the paper's edge must not be read as strokes. (Smaller frames than the evaluation set's, for
     time; the same generator.)"""
-    from digitpred.ml.evalsets import photo
+    from digitpred.synth.evalsets import photo
 
     images, labels = heldout
     rng = np.random.default_rng(11)
@@ -87,7 +87,7 @@ def test_phone_photos_of_heldout_digits(real_client, heldout):
 
 def test_low_resolution_scans_of_heldout_digits(real_client, heldout):
     """Digits 8 to 32 pixels tall, enlarged blocky or blurred, thick pens, palette and 16-bit files."""
-    from digitpred.ml.evalsets import scan
+    from digitpred.synth.evalsets import scan
 
     images, labels = heldout
     rng = np.random.default_rng(11)
@@ -96,7 +96,7 @@ def test_low_resolution_scans_of_heldout_digits(real_client, heldout):
 
 def test_tiny_scans_of_heldout_digits(real_client, heldout):
     """Digits scanned at 8 to 16 cells a side, filling the frame, enlarged blocky or smooth, either polarity."""
-    from digitpred.ml.evalsets import tiny
+    from digitpred.synth.evalsets import tiny
 
     images, labels = heldout
     rng = np.random.default_rng(11)
@@ -105,7 +105,7 @@ def test_tiny_scans_of_heldout_digits(real_client, heldout):
 
 def test_notebook_photos_of_heldout_digits(real_client, heldout):
     """Ruled and squared notebook paper: the printed lines run under and past the digit and must not join it."""
-    from digitpred.ml.evalsets import notebook
+    from digitpred.synth.evalsets import notebook
 
     images, labels = heldout
     rng = np.random.default_rng(11)

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from digitpred import create_app
+from digitpred.corrections.models import Correction
 from digitpred.extensions import db
-from digitpred.feedback.models import Correction
 from tests.conftest import canvas_png, csrf_token, resource
 
 TOKEN = "review-token-for-tests"

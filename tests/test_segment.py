@@ -12,9 +12,9 @@ from digitpred.ml.decode import decode
 from digitpred.ml.errors import NoDigit, TooManyDigits
 from digitpred.ml.model import default_model_path, load_model
 from digitpred.ml.preprocess import to_field
-from digitpred.ml.render import Stroke, draw, skeleton
 from digitpred.ml.segment import MISFIT_FREE, segment
 from digitpred.ml.shapes import digit_shapes, misfit
+from digitpred.synth.render import Stroke, draw, skeleton
 from tests.conftest import png_bytes
 
 

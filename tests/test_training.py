@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from digitpred.ml.model import load_model
-from digitpred.ml.training.data import load_mnist, read_idx, split, write_idx
+from digitpred.mnist import load_mnist, read_idx, split, write_idx
 
 
 def test_idx_round_trip(tmp_path, heldout):

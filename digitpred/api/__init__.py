@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from digitpred.api import feedback, routes  # noqa: E402,F401  (registers the views on bp)
+from digitpred.api import corrections, routes  # noqa: E402,F401  (registers the views on bp)

@@ -18,7 +18,7 @@ from digitpred.ml.model import MODEL_NAME
 from digitpred.ml.service import predict as run_prediction
 from digitpred.ml.service import predict_batch as run_batch
 from digitpred.ml.service import predict_number as run_number
-from digitpred.ml.training.data import VALIDATION_SIZE
+from digitpred.mnist import VALIDATION_SIZE
 
 MODES = ("digit", "number")
 

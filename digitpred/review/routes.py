@@ -8,11 +8,11 @@ import io
 from flask import abort, g, redirect, render_template, request, url_for
 from PIL import Image, UnidentifiedImageError
 
+from digitpred.corrections import STATUSES
 from digitpred.extensions import csrf
-from digitpred.feedback import STATUSES
 from digitpred.review import auth, bp
 
-# digitpred.feedback.store is imported in the views that read the store: a server that only predicts never
+# digitpred.corrections.store is imported in the views that read the store: a server that only predicts never
 # loads SQLAlchemy.
 
 PAGE_SIZE = 60
@@ -85,7 +85,7 @@ def _heat(m) -> list[list[tuple[int, int]]]:
 
 @bp.get("/")
 def index():
-    from digitpred.feedback.store import confusion, listing
+    from digitpred.corrections.store import confusion, listing
 
     f = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -110,7 +110,7 @@ def index():
 
 @bp.post("/<int:correction_id>/status")
 def change_status(correction_id: int):
-    from digitpred.feedback.store import set_status
+    from digitpred.corrections.store import set_status
 
     status = request.form.get("status", "")
     if status not in STATUSES:
@@ -124,7 +124,7 @@ def change_status(correction_id: int):
 
 @bp.get("/<int:correction_id>/original")
 def original(correction_id: int):
-    from digitpred.feedback.store import get
+    from digitpred.corrections.store import get
 
     row = get(correction_id)
     if row is None or row.original is None:

@@ -6,7 +6,7 @@ import base64
 
 from flask import current_app, render_template, request
 
-from digitpred.api.feedback import submit
+from digitpred.api.corrections import submit
 from digitpred.errors import RequestError
 from digitpred.extensions import ml
 from digitpred.ml.errors import DigitpredError

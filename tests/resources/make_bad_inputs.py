@@ -23,8 +23,8 @@ ROOT = HERE.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from digitpred.ml.render import Stroke, draw  # noqa: E402
-from digitpred.ml.training.data import read_idx  # noqa: E402
+from digitpred.mnist import read_idx  # noqa: E402
+from digitpred.synth.render import Stroke, draw  # noqa: E402
 
 OUT = HERE / "bad"
 # The held-out digit the odd images are drawn from: its index among tests/resources' 200 and its label.

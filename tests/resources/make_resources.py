@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from digitpred.ml.render import Stroke, draw
-from digitpred.ml.training.data import validation_digits, write_idx
+from digitpred.mnist import validation_digits, write_idx
+from digitpred.synth.render import Stroke, draw
 
 HERE = Path(__file__).parent
 SAMPLE = 200

@@ -37,14 +37,11 @@ def storage_unavailable():
 
 
 def init_app(app: Flask) -> None:
-    from digitpred.feedback.cli import register_commands
-
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
     # Connections dropped by the server (a restart, an idle timeout) are noticed before use, not by a request.
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     db.init_app(app)
     migrate.init_app(app)
-    register_commands(app)
 
     @app.errorhandler(StoreUnavailable)
     def _store_unavailable(exc: StoreUnavailable):

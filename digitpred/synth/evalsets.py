@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from digitpred.ml.render import Stroke, draw, place
+from digitpred.synth.render import Stroke, draw, place
 
 # Added to --seed for each set; fixed, so that a set stays the same as kinds are added.
 SEEDS = {"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4, "notebook": 5}
@@ -205,7 +205,7 @@ def generate(kind: str, images: np.ndarray, labels: np.ndarray, out_dir: str | P
 def number(digits: np.ndarray, rng: np.random.Generator, photographed: bool | None = None) -> tuple[bytes, str, dict]:
     """A number written in a row on a wide canvas: digits of varying size and height, some touching, some
     with broken strokes, now and then photographed on paper. Returns the bytes, the suffix and what it has."""
-    from digitpred.ml.render import skeleton
+    from digitpred.synth.render import skeleton
 
     base = rng.uniform(60, 130)
     pen = rng.uniform(0.06, 0.16) * base

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitpred.ml.training.data import VALIDATION_SIZE, load_mnist, split
+from digitpred.mnist import VALIDATION_SIZE, load_mnist, split
 
 MODEL_NAME = "digitpred-cnn"
 
@@ -92,8 +92,8 @@ def train(
     import keras
     import tensorflow as tf
 
-    from digitpred.ml.training.augment import augment
-    from digitpred.ml.training.export import export_litert
+    from digitpred.training.augment import augment
+    from digitpred.training.export import export_litert
 
     keras.utils.set_random_seed(seed)
     images, labels = load_mnist(data_dir)
@@ -107,7 +107,7 @@ def train(
     for kind, count in counts.items():
         if not count:
             continue
-        from digitpred.ml.training.rendered import render_set
+        from digitpred.training.rendered import render_set
 
         pick = np.random.default_rng(seed).choice(len(x_train_raw), min(count, len(x_train_raw)), replace=False)
         stem = "rendered" if kind == "canvas" else f"rendered-{kind}"

@@ -13,8 +13,8 @@ from PIL import Image
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from digitpred.corrections.models import Correction, utcnow
 from digitpred.extensions import db
-from digitpred.feedback.models import Correction, utcnow
 
 
 @dataclass(frozen=True)

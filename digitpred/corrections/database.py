@@ -23,13 +23,13 @@ class Base(DeclarativeBase):
     )
 
 
-# The shell's names are given by digitpred.feedback (its shell hook is registered when the app is created).
+# The shell's names are given by digitpred.corrections (its shell hook is registered when the app is created).
 db = SQLAlchemy(model_class=Base, add_models_to_shell=False)
 
 
 def set_up(app: Flask) -> SQLAlchemy:
     """The store hooked up to `app`: its tables, sessions and engine, and the answer to a database error."""
-    from digitpred.feedback import models  # noqa: F401  (the tables, for the session and for migrations)
+    from digitpred.corrections import models  # noqa: F401  (the tables, for the session and for migrations)
 
     app.register_error_handler(SQLAlchemyError, _storage_error)
     db.init_app(app)
@@ -38,7 +38,7 @@ def set_up(app: Flask) -> SQLAlchemy:
 
 def _storage_error(exc: SQLAlchemyError):
     # A locked, full or unreachable database: nothing was stored, and the client may try again later.
-    from digitpred.feedback import storage_unavailable
+    from digitpred.corrections import storage_unavailable
 
     try:
         db.session.rollback()

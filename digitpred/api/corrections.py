@@ -49,7 +49,7 @@ def submit(req) -> tuple:
 
     Shared by the API and the page's no-JavaScript form, which posts the same fields.
     """
-    from digitpred.feedback.store import Submission, record  # the store, and SQLAlchemy, only when used
+    from digitpred.corrections.store import Submission, record  # the store, and SQLAlchemy, only when used
 
     data, fields = image_from_request(req, json_limits())  # MAX_JSON_BYTES and MAX_JSON_DEPTH, as for predictions
     mode, truth = truth_from_request(fields, req.args)

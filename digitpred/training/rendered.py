@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from digitpred.ml.errors import DigitpredError
-from digitpred.ml.evalsets import photo, scan, tiny
 from digitpred.ml.preprocess import preprocess
-from digitpred.ml.render import Stroke, draw, place
 from digitpred.ml.service import prepare
+from digitpred.synth.evalsets import photo, scan, tiny
+from digitpred.synth.render import Stroke, draw, place
 
 # Photos for training are smaller frames than the evaluation set's: the pipeline works at 512 pixels anyway.
 PHOTO_SIZES = ((480, 640), (640, 480), (600, 600))

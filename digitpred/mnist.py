@@ -1,4 +1,5 @@
-"""MNIST IDX files in, numpy arrays out. No TensorFlow, so evaluation and tests can use it too."""
+"""The MNIST data format: IDX files in and out, and the held-out split. No TensorFlow and no Flask: training,
+synthesis, evaluation and the corrections export all read or write it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 IMAGES = "train-images-idx3-ubyte"
 LABELS = "train-labels-idx1-ubyte"
 VALIDATION_SIZE = 10_000
+DEFAULT_DATA = "../shared/data/mnist"  # where the commands look for the training split unless told
 
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 

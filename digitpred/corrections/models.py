@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, DateTime, Float, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from digitpred.feedback.database import db
+from digitpred.corrections.database import db
 
 
 def utcnow() -> dt.datetime:
