@@ -22,6 +22,7 @@ def prune_command(days):
         return
     click.echo(f"deleted {prune(int(days))} corrections older than {days} days")
 
+
 @click.command("export-feedback")
 @with_appcontext
 @click.argument("out_dir", type=click.Path(file_okay=False))

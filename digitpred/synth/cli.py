@@ -50,4 +50,3 @@ def make_evalsets_command(data_dir, out_dir, kinds, count, seed, offset):
         # Each kind has its own seed, so a set is the same whichever others are made with it.
         n = generate(kind, images[:count], labels[:count], Path(out_dir) / kind, seed=seed + SEEDS[kind])
         click.echo(f"wrote {n} {kind} images to {Path(out_dir) / kind}")
-

@@ -22,7 +22,9 @@ def _rendered_option(name: str, how: str):
 
 
 def _validation_size_option(help: str):
-    return click.option("--validation-size", default=VALIDATION_SIZE, show_default=True, type=click.IntRange(1), help=help)
+    return click.option(
+        "--validation-size", default=VALIDATION_SIZE, show_default=True, type=click.IntRange(1), help=help
+    )
 
 
 @click.command("train")
@@ -123,6 +125,7 @@ def train_command(
         f"validation accuracy {meta['validation']['accuracy']:.2%}"
     )
 
+
 @click.command("export")
 @click.argument("keras_path", type=click.Path(exists=True, dir_okay=False))
 @click.option(
@@ -157,5 +160,3 @@ def make_shapes_command(data_dir, out_path, validation_size):
 
     (images, labels), _ = split(*load_mnist(data_dir), validation_size=validation_size)
     click.echo(f"wrote {write_shapes(images, labels, out_path or SHAPES_PATH)}")
-
-
