@@ -135,6 +135,30 @@ def test_model_unavailable(config, tmp_path):
     assert health["status"] == "degraded" and "could not be loaded" in health["reason"]
 
 
+def test_an_unknown_mode_is_a_bad_request_even_when_the_model_cannot_load(config, tmp_path):
+    app = create_app({**config, "MODEL_PATH": str(tmp_path / "missing.tflite")})
+    rv = app.test_client().post("/api/predict?mode=words", data=resource("canvas-7.png"), content_type="image/png")
+    assert rv.status_code == 400
+    assert rv.json == {"error": {"code": "invalid_mode", "message": "mode must be one of digit, number, not 'words'."}}
+    assert app.extensions["digitpred"]["model"].loads == 0
+
+
+def test_read_is_the_one_choice_of_mode(fake_model):
+    from digitpred.ml.errors import InvalidMode
+    from digitpred.ml.model import ModelHolder
+    from digitpred.ml.service import MODES, NumberReading, Prediction, read
+
+    assert MODES == ("digit", "number")
+    digit = read(resource("canvas-7.png"), "digit", fake_model)
+    assert isinstance(digit, Prediction) and digit.answer == "3"
+    number = read(resource("canvas-7.png"), "number", ModelHolder(lambda: fake_model))
+    assert isinstance(number, NumberReading) and number.answer == number.number and set(number.answer) == {"3"}
+    never = ModelHolder(lambda: pytest.fail("the model is not needed to refuse a mode"))
+    with pytest.raises(InvalidMode) as caught:
+        read(resource("canvas-7.png"), "letters", never)
+    assert (caught.value.status, caught.value.code) == (400, "invalid_mode")
+
+
 def test_missing_model_is_reported_before_any_prediction(config, tmp_path, caplog):
     app = create_app({**config, "MODEL_PATH": str(tmp_path / "missing.tflite")})
     assert "no model file" in caplog.text

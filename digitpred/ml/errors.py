@@ -64,3 +64,9 @@ class TooManyFrames(DigitpredError):
     status = 413
     code = "too_many_frames"
     default_message = "The image has too many frames."
+
+
+class InvalidMode(DigitpredError):
+    status = 400
+    code = "invalid_mode"
+    default_message = "The mode is not one this service reads: digit or number."

@@ -1,4 +1,5 @@
-"""predict(): image bytes in, a result out. The one path that the page and the API both call."""
+"""read(): image bytes and a mode in, a result out. The one path that the page, the API and the corrections all
+call; predict, predict_number and predict_batch are its building blocks."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ import numpy as np
 from PIL import Image
 
 from digitpred.ml.decode import DEFAULT_MAX_FRAMES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, DEFAULT_MIN_SIDE, decode
-from digitpred.ml.errors import DigitpredError, ModelNotReady
-from digitpred.ml.model import Model
+from digitpred.ml.errors import DigitpredError, InvalidMode, ModelNotReady
+from digitpred.ml.model import Model, ModelHolder
 from digitpred.ml.preprocess import Options, preprocess
 from digitpred.ml.segment import segment
+
+# What an image can be read as: one digit, or a number written in a row. The first is the default.
+MODES = ("digit", "number")
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,11 @@ class Prediction:
     probabilities: list[float]
     field: np.ndarray  # the 28×28 float32 image the model saw
     uncertain: bool
+
+    @property
+    def answer(self) -> str:
+        """What was read, as a string of digits (as for a number)."""
+        return str(self.digit)
 
     def input_png(self) -> bytes:
         return field_png(self.field)
@@ -114,6 +123,10 @@ class NumberReading:
         return "".join(str(p.digit) for p, _ in self.digits)
 
     @property
+    def answer(self) -> str:
+        return self.number
+
+    @property
     def confidence(self) -> float:
         """The product of the digits' confidences: the chance that every one of them is right."""
         return float(np.prod([p.confidence for p, _ in self.digits]))
@@ -137,8 +150,25 @@ def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -
     img = decode_within(data, settings)
     pieces = segment(img, settings.preprocess, score=lambda fields: probabilities(model, fields))
     fields = np.stack([p.field for p in pieces])
-    read = predictions(fields, np.stack([p.probabilities for p in pieces]), settings)
-    return NumberReading([(p, piece.box) for p, piece in zip(read, pieces, strict=True)])
+    answers = predictions(fields, np.stack([p.probabilities for p in pieces]), settings)
+    return NumberReading([(p, piece.box) for p, piece in zip(answers, pieces, strict=True)])
+
+
+def read(
+    data: bytes, mode: str, model: Model | ModelHolder, settings: Settings = Settings()
+) -> Prediction | NumberReading:
+    """The image read as `mode` (one of MODES): a Prediction for "digit", a NumberReading for "number".
+
+    An unknown mode raises InvalidMode. It is checked first, and a ModelHolder is only asked for its model once
+    the mode is known to be good: a malformed request is answered as such even when the model cannot load.
+    """
+    if mode not in MODES:
+        raise InvalidMode(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+    if isinstance(model, ModelHolder):
+        model = model.get()
+    if mode == "number":
+        return predict_number(data, model, settings)
+    return predict(data, model, settings)
 
 
 def predict_batch(
