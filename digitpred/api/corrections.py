@@ -12,8 +12,7 @@ from digitpred.api.routes import json_limits
 from digitpred.errors import RequestError
 from digitpred.extensions import ml
 from digitpred.ml.segment import MAX_DIGITS  # a true number is as long as a number read can be
-from digitpred.ml.service import predict as run_prediction
-from digitpred.ml.service import predict_number as run_number
+from digitpred.ml.service import read
 
 
 def truth_from_request(fields: Mapping, query: Mapping) -> tuple[str, str]:
@@ -53,12 +52,8 @@ def submit(req) -> tuple:
 
     data, fields = image_from_request(req, json_limits())  # MAX_JSON_BYTES and MAX_JSON_DEPTH, as for predictions
     mode, truth = truth_from_request(fields, req.args)
-    if mode == "number":
-        reading = run_number(data, ml.model(), ml.settings)
-        predicted, confidence, input_png = reading.number, reading.confidence, reading.input_png()
-    else:
-        prediction = run_prediction(data, ml.model(), ml.settings)
-        predicted, confidence, input_png = str(prediction.digit), prediction.confidence, prediction.input_png()
+    reading = read(data, mode, ml.holder, ml.settings)
+    predicted, confidence, input_png = reading.answer, reading.confidence, reading.input_png()
     submission = Submission(mode, data, truth, predicted, confidence, input_png, ml.file_sha256())
     return record(submission, int(current_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"]))
 

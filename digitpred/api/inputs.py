@@ -13,6 +13,7 @@ import numpy as np
 from flask import Request
 
 from digitpred.errors import RequestError
+from digitpred.ml.service import MODES
 
 FIELD = "image"
 BATCH_FIELD = "images"
@@ -162,7 +163,7 @@ def image_from_request(request: Request, json_limits: JsonLimits = JsonLimits())
             raise RequestError("invalid_image_field", f"'{FIELD}' must be a string: a data URL or base64.")
         mode = payload.get("mode")
         if mode is not None and not isinstance(mode, str):
-            raise RequestError("invalid_mode", "'mode' must be a string: digit or number.")
+            raise RequestError("invalid_mode", f"'mode' must be a string: {' or '.join(MODES)}.")
         return decode_base64(value), payload
     if mimetype.startswith("image/"):
         data = request.get_data(cache=False)

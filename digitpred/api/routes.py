@@ -15,12 +15,9 @@ from digitpred.errors import RequestError
 from digitpred.extensions import limiter, ml
 from digitpred.ml.errors import DigitpredError
 from digitpred.ml.model import MODEL_NAME
-from digitpred.ml.service import predict as run_prediction
 from digitpred.ml.service import predict_batch as run_batch
-from digitpred.ml.service import predict_number as run_number
+from digitpred.ml.service import read
 from digitpred.mnist import VALIDATION_SIZE
-
-MODES = ("digit", "number")
 
 
 def json_limits() -> JsonLimits:
@@ -32,11 +29,7 @@ def json_limits() -> JsonLimits:
 def predict():
     data, fields = image_from_request(request, json_limits())
     mode = fields.get("mode") or request.args.get("mode") or "digit"
-    if mode not in MODES:
-        raise RequestError("invalid_mode", f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
-    if mode == "number":
-        return jsonify(run_number(data, ml.model(), ml.settings).to_dict())
-    return jsonify(run_prediction(data, ml.model(), ml.settings).to_dict())
+    return jsonify(read(data, mode, ml.holder, ml.settings).to_dict())  # an unknown mode: 400 invalid_mode
 
 
 @bp.post("/predict/batch")

@@ -7,7 +7,10 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 
+from digitpred.ml.service import MODES
+
 EXTENSIONS = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
+MODE_LABELS = {"digit": "One digit", "number": "A number (digits in a row)"}  # one for each of MODES
 
 
 class UploadForm(FlaskForm):
@@ -20,6 +23,6 @@ class UploadForm(FlaskForm):
     )
     mode = RadioField(
         "Read",
-        choices=[SelectChoice("digit", "One digit"), SelectChoice("number", "A number (digits in a row)")],
-        default="digit",
+        choices=[SelectChoice(mode, MODE_LABELS[mode]) for mode in MODES],
+        default=MODES[0],
     )

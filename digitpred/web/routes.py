@@ -10,8 +10,7 @@ from digitpred.api.corrections import submit
 from digitpred.errors import RequestError
 from digitpred.extensions import ml
 from digitpred.ml.errors import DigitpredError
-from digitpred.ml.service import predict as run_prediction
-from digitpred.ml.service import predict_number as run_number
+from digitpred.ml.service import read
 from digitpred.web import bp
 from digitpred.web.forms import UploadForm
 
@@ -25,14 +24,13 @@ def index():
         if form.validate():
             data = form.image.data.read()
             try:
-                if form.mode.data == "number":
-                    number = run_number(data, ml.model(), ml.settings).to_dict()
-                else:
-                    result = run_prediction(data, ml.model(), ml.settings).to_dict()
+                reading = read(data, form.mode.data, ml.holder, ml.settings)
             except DigitpredError as exc:
                 error, status = exc.message, exc.status
             else:
-                correct = _correction_form(data, form.mode.data, number["number"] if number else str(result["digit"]))
+                shown = {form.mode.data: reading.to_dict()}  # the template shows `result` (a digit) or `number`
+                result, number = shown.get("digit"), shown.get("number")
+                correct = _correction_form(data, form.mode.data, reading.answer)
         else:
             error = " ".join(msg for messages in form.errors.values() for msg in messages)
             status = 400
