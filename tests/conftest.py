@@ -1,50 +1,23 @@
-from __future__ import annotations
+"""The tests' fixtures: the app (with a fake model, or the committed one), its test clients and CLI runner, and the
+databases. Helpers that tests import live in tests/helpers.py."""
 
-import io
-import re
-from pathlib import Path
+from __future__ import annotations
 
 import numpy as np
 import pytest
-from flask import Flask
-from PIL import Image
 
 from digitpred import create_app
 from digitpred.mnist import read_idx
-from digitpred.synth.render import Stroke, draw
+from tests.helpers import RESOURCES, FakeModel, instance_files
 
-RESOURCES = Path(__file__).parent / "resources"
-
-
-class FakeModel:
-    """Stands in for the network where its answer is beside the point: always fairly sure it is a 3."""
-
-    def __init__(self) -> None:
-        self.batches: list[np.ndarray] = []
-
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        self.batches.append(batch)
-        probs = np.full((len(batch), 10), 0.02, dtype=np.float32)
-        probs[:, 3] = 0.82
-        return probs
-
-
-def _instance_files() -> dict[str, tuple[int, int]]:
-    """The app's instance folder (the checkout's instance/ in an editable install): each file's size and mtime."""
-    folder = Path(Flask("digitpred").instance_path)
-    if not folder.is_dir():
-        return {}
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
-
-
-INSTANCE_BEFORE = _instance_files()  # taken on import, before any test module builds an app
+INSTANCE_BEFORE = instance_files()  # taken on import, before any test module builds an app
 
 
 @pytest.fixture(scope="session", autouse=True)
 def instance_folder_untouched():
     """The instance folder holds the developer's own database and config: tests keep theirs in tmp_path."""
     yield
-    assert _instance_files() == INSTANCE_BEFORE, "a test wrote into the instance folder: give it a tmp_path database"
+    assert instance_files() == INSTANCE_BEFORE, "a test wrote into the instance folder: give it a tmp_path database"
 
 
 @pytest.fixture
@@ -92,10 +65,6 @@ def real_client(real_app):
     return real_app.test_client()
 
 
-def resource(name: str) -> bytes:
-    return (RESOURCES / name).read_bytes()
-
-
 @pytest.fixture(scope="session")
 def heldout() -> tuple[np.ndarray, np.ndarray]:
     """200 held-out MNIST digits (never trained on) shipped with the tests."""
@@ -103,25 +72,6 @@ def heldout() -> tuple[np.ndarray, np.ndarray]:
         read_idx(RESOURCES / "heldout-images-idx3-ubyte.gz"),
         read_idx(RESOURCES / "heldout-labels-idx1-ubyte.gz").astype(int),
     )
-
-
-def png_bytes(img: Image.Image) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def canvas_png(digit: np.ndarray, **stroke) -> bytes:
-    stroke = {"height": 180, "centre": (140, 140), "width": 16, **stroke}
-    return png_bytes(draw(digit, Stroke(**stroke)))
-
-
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token"[^>]*value="([^"]+)"', html
-    )
-    assert match, "the page has no CSRF token"
-    return match.group(1)
 
 
 # ---------- databases: every test that takes `db_url` runs against SQLite and against PostgreSQL ----------

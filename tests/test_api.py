@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from digitpred import create_app
-from tests.conftest import resource
+from tests.helpers import resource
 
 
 def assert_prediction(body: dict) -> None:

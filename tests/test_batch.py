@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from tests.conftest import resource
+from tests.helpers import resource
 
 
 def b64(name: str) -> str:
@@ -66,7 +66,7 @@ def test_batch_limit(faked_client):
 def test_threads_answer_exactly_as_one_thread_does(config, heldout):
     """BATCH_WORKERS threads decode and preprocess the images: the same answers, errors in their places."""
     from digitpred import create_app
-    from tests.conftest import canvas_png
+    from tests.helpers import canvas_png
 
     images = [canvas_png(heldout[0][i]) for i in range(12)]
     for i, name in ((1, "blank.png"), (5, "not-an-image.png"), (6, "truncated.png"), (11, "exif-rotated-7.jpg")):

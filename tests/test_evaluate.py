@@ -6,7 +6,7 @@ import json
 
 from digitpred import create_app
 from digitpred.evaluation.report import evaluate, write_html
-from tests.conftest import canvas_png
+from tests.helpers import canvas_png
 
 
 def test_evaluate_reads_every_image_even_when_the_app_has_a_rate_limit(config, heldout, tmp_path):

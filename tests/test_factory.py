@@ -7,7 +7,7 @@ from flask import Flask
 
 from digitpred import create_app
 from digitpred.config import DEV_SECRET_KEY
-from tests.conftest import RESOURCES
+from tests.helpers import RESOURCES
 
 
 def test_defaults():

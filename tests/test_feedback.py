@@ -14,7 +14,7 @@ from digitpred import create_app
 from digitpred.corrections.models import Correction
 from digitpred.extensions import db, ml
 from digitpred.synth.render import Stroke, draw
-from tests.conftest import canvas_png, png_bytes, resource
+from tests.helpers import canvas_png, png_bytes, resource
 
 
 def rows(app) -> list[Correction]:
@@ -338,7 +338,7 @@ def test_the_page_offers_corrections(client):
 def test_the_upload_form_without_javascript_takes_a_correction(db_app):
     import re
 
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     client = db_app.test_client()
     token = csrf_token(client.get("/").get_data(as_text=True))
@@ -362,7 +362,7 @@ def test_the_upload_form_without_javascript_takes_a_correction(db_app):
 
 
 def test_no_correction_form_for_images_too_large_to_keep(db_app):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     db_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"] = 100
     client = db_app.test_client()

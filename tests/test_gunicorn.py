@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import resource
+from tests.helpers import resource
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ import re
 import pytest
 
 from digitpred import create_app
-from tests.conftest import resource
+from tests.helpers import resource
 from tests.resources.make_bad_inputs import big, heldout_digit, hostile, odd
 
 DIGIT, LABEL = heldout_digit()

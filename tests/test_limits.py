@@ -12,7 +12,7 @@ from PIL import Image
 from digitpred.api.inputs import json_depth
 from digitpred.ml.decode import decode, gif_frames
 from digitpred.ml.errors import ImageSideTooLarge, ImageTooSmall, InvalidImage, TooManyFrames
-from tests.conftest import png_bytes, resource
+from tests.helpers import png_bytes, resource
 
 
 def animation(fmt: str, frames: int, size: tuple[int, int] = (16, 16)) -> bytes:

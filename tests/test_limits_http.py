@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from digitpred import create_app
-from tests.conftest import resource
+from tests.helpers import resource
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def test_real_model_loads_once_in_the_app_under_32_threads(real_app):
     barrier = threading.Barrier(32)
     client = real_app.test_client
     answers = []
-    from tests.conftest import resource
+    from tests.helpers import resource
 
     data = resource("canvas-7.png")
 
@@ -111,7 +111,7 @@ def test_unknown_backend(config):
     app = create_app({**config, "MODEL_BACKEND": "onnx"})
     rv = app.test_client().post("/api/predict", data=b"x", content_type="image/png")
     assert rv.status_code in (415, 503)
-    from tests.conftest import resource
+    from tests.helpers import resource
 
     rv = app.test_client().post("/api/predict", data=resource("canvas-7.png"), content_type="image/png")
     assert rv.status_code == 503

@@ -11,7 +11,7 @@ from digitpred.ml.decode import decode
 from digitpred.ml.errors import ImageTooLarge, InvalidImage, NoDigit
 from digitpred.ml.preprocess import _dilate_disk, _erode_disk, _grow, block_side, preprocess, to_grey
 from digitpred.synth.render import Stroke, draw
-from tests.conftest import png_bytes, resource
+from tests.helpers import png_bytes, resource
 
 
 def field_of(data: bytes) -> np.ndarray:

@@ -14,7 +14,7 @@ from digitpred.api.inputs import json_depth
 from digitpred.ml.errors import DigitpredError
 from digitpred.ml.preprocess import preprocess_array
 from digitpred.ml.service import prepare
-from tests.conftest import resource
+from tests.helpers import resource
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.conftest import canvas_png, resource
+from tests.helpers import canvas_png, resource
 
 
 def random_strokes(rng: np.random.Generator) -> dict:

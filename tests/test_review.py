@@ -9,7 +9,7 @@ from sqlalchemy import select
 from digitpred import create_app
 from digitpred.corrections.models import Correction
 from digitpred.extensions import db
-from tests.conftest import canvas_png, csrf_token, resource
+from tests.helpers import canvas_png, csrf_token, resource
 
 TOKEN = "review-token-for-tests"
 

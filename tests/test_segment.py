@@ -15,7 +15,7 @@ from digitpred.ml.preprocess import to_field
 from digitpred.ml.segment import MISFIT_FREE, segment
 from digitpred.ml.shapes import digit_shapes, misfit
 from digitpred.synth.render import Stroke, draw, skeleton
-from tests.conftest import png_bytes
+from tests.helpers import png_bytes
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +166,7 @@ def test_api_number_mode(real_client, clear_digits):
 
 
 def test_api_digit_mode_is_the_default(real_client):
-    from tests.conftest import resource
+    from tests.helpers import resource
 
     body = real_client.post("/api/predict?mode=digit", data=resource("canvas-7.png"), content_type="image/png").json
     assert body["digit"] == 7 and "number" not in body
@@ -182,7 +182,7 @@ def test_api_digit_mode_is_the_default(real_client):
 def test_api_bad_mode(client, kwargs, code):
     import base64
 
-    from tests.conftest import resource
+    from tests.helpers import resource
 
     if "json_mode" in kwargs:
         rv = client.post("/api/predict", json={"image": base64.b64encode(resource("canvas-7.png")).decode(), "mode": 5})

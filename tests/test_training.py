@@ -100,7 +100,7 @@ def test_corrections_train_a_model_that_is_compared_with_the_shipped_one(config,
     from digitpred import create_app
     from digitpred.extensions import migrate
     from digitpred.ml.model import default_model_path
-    from tests.conftest import canvas_png
+    from tests.helpers import canvas_png
 
     images, labels = read_idx(mnist_dir / "train-images-idx3-ubyte"), read_idx(mnist_dir / "train-labels-idx1-ubyte.gz")
     app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'feedback.sqlite'}"})

@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 import re
 
-from tests.conftest import csrf_token, resource
+from tests.helpers import csrf_token, resource
 
 
 def test_page(client):
@@ -84,7 +84,7 @@ def test_model_card_without_metadata(config, tmp_path):
 def test_upload_form_reads_a_number_without_javascript(real_app):
     from PIL import Image, ImageOps
 
-    from tests.conftest import RESOURCES, png_bytes
+    from tests.helpers import RESOURCES, png_bytes
 
     def flat(name):
         img = Image.open(RESOURCES / name).convert("RGBA")
