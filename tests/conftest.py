@@ -38,9 +38,23 @@ def fake_model() -> FakeModel:
 
 @pytest.fixture
 def app(config, fake_model):
+    """The app with the fake model in place."""
     app = create_app(config)
     app.extensions["digitpred"]["model"].set(fake_model)
     return app
+
+
+@pytest.fixture
+def client(app):
+    """A test client of `app`, kept open for the test as pytest-flask's was, so the last request's context stays."""
+    with app.test_client() as client:
+        yield client
+
+
+@pytest.fixture
+def runner(app):
+    """Runs the app's flask commands."""
+    return app.test_cli_runner()
 
 
 @pytest.fixture
@@ -53,11 +67,6 @@ def faked_client(config, fake_model):
         return app.test_client()
 
     return make
-
-
-@pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
 
 
 @pytest.fixture
