@@ -1,4 +1,4 @@
 import pytest
 
-# The helper module's asserts report their operands, as the tests' own do.
-pytest.register_assert_rewrite("tests.helpers")
+# The helper modules' asserts report their operands, as the tests' own do.
+pytest.register_assert_rewrite("tests.helpers", "tests.browser.helpers")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from digitpred import create_app
+from tests.browser.helpers import PageErrors
+from tests.helpers import RESOURCES
 
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -32,8 +33,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-RESOURCES = Path(__file__).parent.parent / "resources"
-DOCS = Path(__file__).parent.parent.parent / "docs"
 # Generous: the model answers in milliseconds, but a busy CI machine can be slow to start things.
 TIMEOUT_MS = 15_000
 
@@ -130,15 +129,6 @@ def new_context(browser: Browser) -> Iterator:
         context.close()
 
 
-class PageErrors:
-    """Uncaught errors and console errors on a page: a test fails if the page's own script fails."""
-
-    def __init__(self, page: Page) -> None:
-        self.messages: list[str] = []
-        page.on("pageerror", lambda exc: self.messages.append(f"uncaught: {exc}"))
-        page.on("console", lambda msg: msg.type == "error" and self.messages.append(f"console: {msg.text}"))
-
-
 @pytest.fixture
 def page(new_context, server_url) -> Iterator[Page]:
     """A desktop page (1200 × 800) on the app's home page, with script errors checked after the test."""
@@ -148,13 +138,3 @@ def page(new_context, server_url) -> Iterator[Page]:
     expect(page.locator("#tab-draw")).to_have_attribute("aria-selected", "true")  # app.js has started
     yield page
     assert errors.messages == []
-
-
-def screenshot_path(name: str) -> Path:
-    """The README's screenshots are refreshed only when asked (DIGITPRED_SCREENSHOTS=1), so that a test run
-    leaves the working tree as it was; otherwise the shots go to a scratch folder."""
-    if os.environ.get("DIGITPRED_SCREENSHOTS"):
-        return DOCS / name
-    folder = Path(tempfile.gettempdir()) / "digitpred-screenshots"
-    folder.mkdir(exist_ok=True)
-    return folder / name

@@ -15,7 +15,7 @@ from sqlalchemy import select  # noqa: E402
 
 from digitpred.corrections.models import Correction  # noqa: E402
 from digitpred.extensions import db  # noqa: E402
-from tests.browser.test_page import ONE, expect_digit, mouse_draw  # noqa: E402
+from tests.browser.helpers import ONE, expect_digit, mouse_draw  # noqa: E402
 
 
 def stored(app) -> list[Correction]:

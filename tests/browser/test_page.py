@@ -16,12 +16,12 @@ pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (
 
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from tests.browser.conftest import RESOURCES, PageErrors, screenshot_path  # noqa: E402
+from tests.browser.helpers import ONE, PageErrors, expect_digit, mouse_draw, screenshot_path, to_pixels  # noqa: E402
+from tests.helpers import RESOURCES  # noqa: E402
 
 CANVAS_7 = RESOURCES / "canvas-7.png"
 
-# Strokes as fractions of the canvas, each a list of points joined by straight moves.
-ONE = [[(0.5, 0.18), (0.5, 0.82)]]
+# Strokes as fractions of the canvas, each a list of points joined by straight moves (ONE is in helpers.py).
 SEVEN = [[(0.25, 0.22), (0.75, 0.22), (0.42, 0.82)]]
 # The same 7 drawn diagonal first, from the bottom up, then the bar: the finger moves up the screen, which
 # would scroll the page down if the canvas let touches through to the page.
@@ -50,23 +50,6 @@ def snapshot(page: Page, selector: str = "#pad") -> str:
     return page.evaluate("(s) => document.querySelector(s).toDataURL()", selector)
 
 
-def to_pixels(page: Page, selector: str, points):
-    box = page.locator(selector).bounding_box()
-    assert box, f"{selector} is not on screen"
-    return [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
-
-
-def mouse_draw(page: Page, strokes, selector: str = "#pad", steps: int = 15) -> None:
-    """Draws with the real mouse: press, many small moves between the points, release."""
-    for stroke in strokes:
-        points = to_pixels(page, selector, stroke)
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for x, y in points[1:]:
-            page.mouse.move(x, y, steps=steps)
-        page.mouse.up()
-
-
 def touch_draw(page: Page, strokes, selector: str = "#pad", steps: int = 15) -> None:
     """Draws with a finger: touch events through the DevTools protocol, as a touch screen sends them."""
     cdp = page.context.new_cdp_session(page)
@@ -91,11 +74,6 @@ def count_predictions(page: Page) -> list:
     sent: list = []
     page.on("request", lambda request: request.url.endswith("/api/predict") and sent.append(request))
     return sent
-
-
-def expect_digit(page: Page, digit: int) -> None:
-    expect(page.locator("#result-body")).to_be_visible()
-    expect(page.locator("#result-digit")).to_have_text(str(digit))
 
 
 def expect_reset(page: Page) -> None:
