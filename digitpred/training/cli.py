@@ -53,6 +53,14 @@ def _validation_size_option(help: str):
 @_rendered_option("--rendered-scan", "made into low-resolution scans")
 @_rendered_option("--rendered-photo", "made into phone photos of paper")
 @_rendered_option("--rendered-tiny", "scanned at a few cells a side and enlarged")
+@_rendered_option("--rendered-styles", "drawn in other hands (flagged 1s, crossed 7s, open 4s, one-stroke 5s)")
+@click.option(
+    "--rendered-negatives",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Also train on this many things that are not digits (letters, symbols, doodles, pairs of digits).",
+)
 @click.option(
     "--cache",
     "cache_dir",
@@ -92,6 +100,8 @@ def train_command(
     rendered_scan,
     rendered_photo,
     rendered_tiny,
+    rendered_styles,
+    rendered_negatives,
     cache_dir,
     extra,
     extra_weight,
@@ -114,6 +124,8 @@ def train_command(
         rendered_scan=rendered_scan,
         rendered_photo=rendered_photo,
         rendered_tiny=rendered_tiny,
+        rendered_styles=rendered_styles,
+        rendered_negatives=rendered_negatives,
         cache_dir=cache_dir,
         extra=extra,
         extra_weight=extra_weight,

@@ -12,6 +12,7 @@ import numpy as np
 from digitpred.ml.errors import DigitpredError
 from digitpred.ml.preprocess import preprocess
 from digitpred.ml.service import prepare
+from digitpred.synth import negatives, styles
 from digitpred.synth.evalsets import photo, scan, tiny
 from digitpred.synth.render import Stroke, draw, place
 
@@ -39,14 +40,39 @@ def _tiny(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return prepare(tiny(digit, rng, fewest=6)[0])
 
 
+def _styled(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
+    """The digit's label in another hand: our stroke program for it, the digit itself redrawn with a tablet's
+    pen (with a flag, base, bar or slash where its label takes one), or the digit from a font."""
+    roll = rng.random()
+    if roll < 0.4 and label in styles.PROGRAMS:
+        return preprocess(styles.styled(label, rng))
+    if roll < 0.85:
+        return preprocess(styles.styled(label, rng, digit))
+    fonts = negatives.fonts(negatives.TRAIN_FONTS)
+    return preprocess(negatives.glyph(str(label), fonts[int(rng.integers(len(fonts)))], rng))
+
+
+# Training digits of the whole split, for the pairs of digits among the negatives (set by render_set).
+_PAIRS: np.ndarray | None = None
+
+
+def _negative(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
+    return preprocess(negatives.negative(rng, held_out=False, digits=_PAIRS)[0])
+
+
 MAKERS = {"canvas": _canvas, "scan": _scan, "photo": _photo, "tiny": _tiny}
-KINDS = tuple(MAKERS)  # the order sets each kind's seeds: canvas first, as before scans and photos existed
+LABELLED = {"styles": _styled, "negatives": _negative}  # makers that need the label, or make their own
+KINDS = (*MAKERS, *LABELLED)  # the order sets each kind's seeds: canvas first, as before scans and photos existed
+NOT_A_DIGIT = 10  # the class of everything that is not a digit
 
 
-def _render_one(args: tuple[str, np.ndarray, int]) -> np.ndarray | None:
-    kind, digit, seed = args
+def _render_one(args: tuple[str, np.ndarray, int, int]) -> np.ndarray | None:
+    kind, digit, label, seed = args
+    rng = np.random.default_rng(seed)
     try:
-        return MAKERS[kind](digit, np.random.default_rng(seed))
+        if kind in LABELLED:
+            return LABELLED[kind](digit, label, rng)
+        return MAKERS[kind](digit, rng)
     except (DigitpredError, ValueError):
         return None  # a digit whose skeleton is empty or whose drawing vanished
 
@@ -60,13 +86,15 @@ def render_set(
         data = np.load(cache)
         return data["x"], data["y"]
     # Canvas keeps its original seeds, so the cached sets of earlier models stay valid.
+    global _PAIRS
     base = seed * 1_000_003 + KINDS.index(kind) * 7_919_111
-    jobs = [(kind, digit, base + i) for i, digit in enumerate(images)]
+    jobs = [(kind, digit, int(label), base + i) for i, (digit, label) in enumerate(zip(images, labels, strict=True))]
+    _PAIRS = images  # the forked workers see it
     with multiprocessing.get_context("fork").Pool() as pool:
         fields = pool.map(_render_one, jobs, chunksize=64)
     keep = [i for i, f in enumerate(fields) if f is not None]
     x = np.stack([fields[i] for i in keep]).astype(np.float32)
-    y = labels[keep]
+    y = np.full(len(keep), NOT_A_DIGIT, dtype=labels.dtype) if kind == "negatives" else labels[keep]
     if cache:
         Path(cache).parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(cache, x=x, y=y)

@@ -17,8 +17,9 @@ from digitpred.mnist import VALIDATION_SIZE, load_mnist, split
 MODEL_NAME = "digitpred-cnn"
 
 
-def build_model():
-    """A small VGG-style CNN: about 0.3M weights, a little over 1 MB as float32 LiteRT."""
+def build_model(classes: int = 11):
+    """A small VGG-style CNN: about 0.14M weights, about 0.6 MB as float32 LiteRT. Ten digits and, as the
+    eleventh class, everything that is not a digit."""
     import keras
     from keras import layers
 
@@ -37,8 +38,24 @@ def build_model():
     x = layers.Activation("relu")(x)
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.3)(x)
-    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name=MODEL_NAME)
+
+
+def start_from(model, init: str | Path) -> None:
+    """Copy a trained model's weights into `model`. A ten-class model's head goes into the first ten columns of
+    an eleven-class head; the not-a-digit column starts from small weights and a low bias."""
+    import keras
+
+    for target, source in zip(model.weights, keras.saving.load_model(init, compile=False).weights, strict=True):
+        value = source.numpy()
+        if tuple(target.shape) != value.shape:
+            fresh = target.numpy() * 0.1
+            if fresh.ndim == 1:
+                fresh[:] = -2.0
+            fresh[..., : value.shape[-1]] = value
+            value = fresh
+        target.assign(value)
 
 
 def sha256(path: Path) -> str:
@@ -72,6 +89,8 @@ def train(
     rendered_scan: int = 0,
     rendered_photo: int = 0,
     rendered_tiny: int = 0,
+    rendered_styles: int = 0,
+    rendered_negatives: int = 0,
     cache_dir: str | Path | None = None,
     extra: list[str | Path] | tuple = (),
     extra_weight: float = 1.0,
@@ -83,7 +102,8 @@ def train(
     `limit` trains on the first `limit` training digits only (for smoke tests). `rendered` adds that many
     training digits redrawn as canvas strokes and put through the serving pipeline (cached in cache_dir);
     `rendered_scan`, `rendered_photo` and `rendered_tiny` as many made into low-resolution scans, phone photos of
-    paper and frame-filling scans of a few cells a side.
+    paper and frame-filling scans of a few cells a side; `rendered_styles` as many drawn in other hands (flagged 1s,
+    crossed 7s, open 4s, ...) and `rendered_negatives` things that are not digits (class 10).
     `extra` adds every digit of those IDX folders (e.g. people's corrections, `flask export-feedback`), each counting
     `extra_weight` times as much as a training digit in the loss; none of them is held out. `init` fine-tunes that
     Keras model (same architecture) instead of starting afresh, at a tenth of the learning rate.
@@ -103,7 +123,14 @@ def train(
     x_train_raw, y_train_raw = x_train, y_train
     x_train = (x_train.astype(np.float32) / 255.0)[..., None]
     x_val = (x_val.astype(np.float32) / 255.0)[..., None]
-    counts = {"canvas": rendered, "scan": rendered_scan, "photo": rendered_photo, "tiny": rendered_tiny}
+    counts = {
+        "canvas": rendered,
+        "scan": rendered_scan,
+        "photo": rendered_photo,
+        "tiny": rendered_tiny,
+        "styles": rendered_styles,
+        "negatives": rendered_negatives,
+    }
     for kind, count in counts.items():
         if not count:
             continue
@@ -139,7 +166,7 @@ def train(
     model = build_model()
     steps = epochs * int(np.ceil(len(x_train) / batch_size))
     if init:
-        model.set_weights(keras.saving.load_model(init, compile=False).get_weights())
+        start_from(model, init)
         log(f"fine-tuning {init}")
         schedule = keras.optimizers.schedules.CosineDecay(3e-4, decay_steps=steps)
     else:
@@ -171,21 +198,25 @@ def train(
         "version": dt.datetime.now(dt.timezone.utc).strftime("%Y.%m.%d.%H%M"),
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "input_shape": [28, 28, 1],
-        "classes": list(range(10)),
+        "classes": [*range(10), "not a digit"],
         "parameters": int(model.count_params()),
         "training": {
             "data": "MNIST training split, first 50,000 digits, with augmentation"
             + "".join(
                 f", plus {count:,} of them redrawn as {kind} images through the serving pipeline"
                 for kind, count in counts.items()
-                if count
+                if count and kind in ("canvas", "scan", "photo", "tiny")
             )
+            + (f", plus {rendered_styles:,} digits drawn in other hands" if rendered_styles else "")
+            + (f", plus {rendered_negatives:,} things that are not digits" if rendered_negatives else "")
             + (f", plus {extra_digits:,} extra digits (corrections) weighted {extra_weight:g}" if extra_digits else ""),
             "digits": int(len(x_train)),
             "rendered": int(rendered),
             "rendered_scan": int(rendered_scan),
             "rendered_photo": int(rendered_photo),
             "rendered_tiny": int(rendered_tiny),
+            "rendered_styles": int(rendered_styles),
+            "rendered_negatives": int(rendered_negatives),
             "extra": {"digits": int(extra_digits), "weight": extra_weight, "sources": [str(s) for s in extra]},
             "fine_tuned_from": _base(init),
             "epochs": epochs,
