@@ -24,8 +24,8 @@ def _snake(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-def error_response(code: str, message: str, status: int):
-    response = jsonify({"error": {"code": code, "message": message}})
+def error_response(code: str, message: str, status: int, **details):
+    response = jsonify({"error": {"code": code, "message": message, **details}})
     response.status_code = status
     return response
 
@@ -41,7 +41,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DigitpredError)
     def _domain_error(exc: DigitpredError):
-        return error_response(exc.code, exc.message, exc.status)
+        return error_response(exc.code, exc.message, exc.status, **exc.details())
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(exc: RateLimitExceeded):

@@ -18,7 +18,8 @@ def test_same_seed_same_set(tmp_path, heldout, kind):
     assert generate(kind, images, labels, tmp_path / "a", seed=5) == 3
     generate(kind, images, labels, tmp_path / "b", seed=5)
     first = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.*"))
-    assert len(first) == 3 and all(p.parts[0] == str(label) for p, label in zip(first, sorted(labels), strict=True))
+    folders = ["not-a-digit"] * 3 if kind == "nondigits" else [str(label) for label in sorted(labels)]
+    assert [p.parts[0] for p in first] == folders
     for path in first:
         assert (tmp_path / "a" / path).read_bytes() == (tmp_path / "b" / path).read_bytes()
 
@@ -58,3 +59,25 @@ def test_notebook_lines_are_printed_on_the_paper(heldout, lines):
     data, ext = photo(heldout[0][0], np.random.default_rng(4), size=(300, 400), lines=lines)
     img = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
     assert ext == "jpg" and img.size == (300, 400)
+
+
+def test_styles_and_non_digits_are_made_by_makers_training_never_uses():
+    """The held-out non-digits come from other fonts and other doodles than training's."""
+    from digitpred.synth import negatives
+
+    assert not set(negatives.TRAIN_DOODLES) & set(negatives.HELD_OUT_DOODLES)
+    assert not set(negatives.fonts(negatives.TRAIN_FONTS)) & set(negatives.fonts(negatives.HELD_OUT_FONTS))
+    kept_for_checks = ("dkg", "bwht", "breip", "humor", "sj")
+    assert not any(k in f.lower() for f in negatives.fonts(negatives.TRAIN_FONTS) for k in kept_for_checks)
+    assert not set(negatives.LETTERS) & negatives.LOOKALIKES
+
+
+@pytest.mark.parametrize("label", [0, 1, 2, 3, 4, 5, 7, 9])
+def test_every_stroke_program_draws_a_readable_field(label):
+    """Each style's drawing survives preprocessing as one digit-sized field."""
+    from digitpred.ml.preprocess import preprocess
+    from digitpred.synth.styles import PROGRAMS, styled
+
+    assert label in PROGRAMS
+    field = preprocess(styled(label, np.random.default_rng(label)))
+    assert field.shape == (28, 28) and 0.03 < field.mean() < 0.4

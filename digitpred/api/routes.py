@@ -40,7 +40,9 @@ def predict_batch():
     results = []
     for item in items:
         answer = next(answers) if isinstance(item, bytes) else item
-        if isinstance(answer, (DigitpredError, RequestError)):
+        if isinstance(answer, DigitpredError):
+            results.append({"error": {"code": answer.code, "message": answer.message, **answer.details()}})
+        elif isinstance(answer, RequestError):
             results.append({"error": {"code": answer.code, "message": answer.message}})
         else:
             results.append(answer.to_dict())

@@ -66,10 +66,13 @@ def evaluate_command(sources, report_path, json_path, record, model_paths):
             reports.append(report)
             s = report.summary()
             click.echo(
-                f"{report.name}: {s['accuracy']:.2%} of {s['images']} images, {s['errors']} error answers, "
-                f"{s['ms_per_image'].get('p50', 0)} ms per image (p50)"
+                f"{report.name}: {s['accuracy']:.2%} of {s['images']} images right, {s['refused']:.2%} refused as "
+                f"no digit, {s['errors']} other error answers, {s['ms_per_image'].get('p50', 0)} ms per image (p50)"
             )
-            click.echo("  per digit: " + "  ".join(f"{d} {acc:.1%}" for d, _, acc in report.per_class()))
+            click.echo(
+                "  per class: "
+                + "  ".join(f"{d if d < 10 else 'not a digit'} {acc:.1%}" for d, n, acc in report.per_class() if n)
+            )
             flagged = report.flagged()
             if flagged["mistakes"] is not None:
                 click.echo(
@@ -130,6 +133,7 @@ def _echo_comparison(runs: list[dict]) -> None:
     for i, run in enumerate(runs):
         for report in run["reports"]:
             rows.setdefault(report.name, [None] * len(runs))[i] = report.accuracy
+            rows.setdefault(f"{report.name}, refused as no digit", [None] * len(runs))[i] = report.refused
         for figures in run["numbers"]:
             for bucket, f in figures.items():
                 if isinstance(f, dict):

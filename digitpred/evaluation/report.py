@@ -19,6 +19,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+# Things that are not digits sit in DIR/not-a-digit/ and count as this label: refusing them is right.
+NOT_A_DIGIT, NOT_A_DIGIT_FOLDER = 10, "not-a-digit"
 
 
 @dataclass
@@ -32,6 +34,14 @@ class Outcome:
     error: str | None = None
     uncertain: bool = False  # the answer's own flag: the model was unsure
 
+    @property
+    def refused(self) -> bool:
+        return self.error == "not_a_digit"
+
+    @property
+    def right(self) -> bool:
+        return self.refused if self.label == NOT_A_DIGIT else self.digit == self.label
+
 
 @dataclass
 class Report:
@@ -40,25 +50,31 @@ class Report:
 
     @property
     def accuracy(self) -> float:
-        return float(np.mean([o.digit == o.label for o in self.outcomes])) if self.outcomes else 0.0
+        return float(np.mean([o.right for o in self.outcomes])) if self.outcomes else 0.0
+
+    @property
+    def refused(self) -> float:
+        """The share answered "not a digit": on a set of digits, the false refusals."""
+        return float(np.mean([o.refused for o in self.outcomes])) if self.outcomes else 0.0
 
     def confusion(self) -> np.ndarray:
-        """10×11 counts: rows true digit, columns predicted digit, the last column errors."""
-        m = np.zeros((10, 11), dtype=int)
+        """11×12 counts: rows true digit (10: not a digit), columns the digit read, then refused, then other
+        error answers."""
+        m = np.zeros((11, 12), dtype=int)
         for o in self.outcomes:
-            m[o.label, 10 if o.digit is None else o.digit] += 1
+            m[o.label, o.digit if o.digit is not None else (10 if o.refused else 11)] += 1
         return m
 
     def per_class(self) -> list[tuple[int, int, float]]:
         m = self.confusion()
-        return [(d, int(m[d].sum()), float(m[d, d] / m[d].sum()) if m[d].sum() else 0.0) for d in range(10)]
+        return [(d, int(m[d].sum()), float(m[d, d] / m[d].sum()) if m[d].sum() else 0.0) for d in range(11)]
 
     def flagged(self) -> dict:
         """How often the answer said it was unsure, among the mistakes and among the right answers: the flag
         is worth showing when it catches many mistakes and few right answers."""
         answered = [o for o in self.outcomes if o.digit is not None]
-        wrong = [o.uncertain for o in answered if o.digit != o.label]
-        right = [o.uncertain for o in answered if o.digit == o.label]
+        wrong = [o.uncertain for o in answered if not o.right]
+        right = [o.uncertain for o in answered if o.right]
         return {
             "mistakes": round(float(np.mean(wrong)), 5) if wrong else None,
             "right": round(float(np.mean(right)), 5) if right else None,
@@ -70,8 +86,9 @@ class Report:
             "set": self.name,
             "images": len(self.outcomes),
             "accuracy": round(self.accuracy, 5),
-            "errors": sum(o.digit is None for o in self.outcomes),
-            "per_class": {str(d): round(acc, 5) for d, _, acc in self.per_class()},
+            "errors": sum(o.digit is None and not o.refused for o in self.outcomes),
+            "refused": round(self.refused, 5),
+            "per_class": {str(d) if d < 10 else "not a digit": round(acc, 5) for d, n, acc in self.per_class() if n},
             "confusion": self.confusion().tolist(),
             "flagged_uncertain": self.flagged(),
             "ms_per_image": {"mean": round(float(ms.mean()), 2), "p50": round(float(np.median(ms)), 2)}
@@ -90,8 +107,8 @@ def labelled_images(source: str | Path) -> Iterator[tuple[Path, int]]:
                     continue  # a header or a blank line
                 yield (source.parent / row[0].strip()), int(row[1])
         return
-    for digit in range(10):
-        folder = source / str(digit)
+    for digit in range(11):
+        folder = source / (str(digit) if digit < 10 else NOT_A_DIGIT_FOLDER)
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
                 if path.suffix.lower() in IMAGE_SUFFIXES:
@@ -136,13 +153,13 @@ def confusion_png(m: np.ndarray, cell: int = 36) -> bytes:
     img = Image.new("RGB", (pad + cols * cell + 1, pad + rows * cell + 1), "white")
     d = ImageDraw.Draw(img)
     for c in range(cols):
-        d.text((pad + c * cell + cell // 2 - 4, pad // 2 - 6), "E" if c == 10 else str(c), fill="black")
+        d.text((pad + c * cell + cell // 2 - 4, pad // 2 - 6), {10: "R", 11: "E"}.get(c, str(c)), fill="black")
     for r in range(rows):
-        d.text((pad // 2 - 4, pad + r * cell + cell // 2 - 6), str(r), fill="black")
+        d.text((pad // 2 - 4, pad + r * cell + cell // 2 - 6), "X" if r == 10 else str(r), fill="black")
         total = max(1, m[r].sum())
         for c in range(cols):
             share = m[r, c] / total
-            if r == c:
+            if r == c or (r == 10 and c == 10):
                 colour = (int(255 - 180 * share), int(255 - 60 * share), int(255 - 180 * share))
             else:
                 colour = (255, int(255 - 255 * min(1, share * 5)), int(255 - 255 * min(1, share * 5)))
@@ -177,7 +194,8 @@ def write_html(reports: list[Report], path: str | Path, max_mistakes: int = 60) 
         ".m img{width:112px;height:112px;object-fit:contain;background:#888;image-rendering:auto}"
         ".m img.seen{image-rendering:pixelated}</style>",
         "<h1>digitpred evaluation</h1><table><tr><th>set</th><th>images</th><th>accuracy</th><th>errors</th>"
-        "<th>ms/image (p50)</th><th>flagged unsure: of the mistakes</th><th>of the right answers</th></tr>",
+        "<th>refused as no digit</th><th>ms/image (p50)</th><th>flagged unsure: of the mistakes</th>"
+        "<th>of the right answers</th></tr>",
     ]
 
     def share(value: float | None, digits: int) -> str:
@@ -188,29 +206,32 @@ def write_html(reports: list[Report], path: str | Path, max_mistakes: int = 60) 
         flagged = s["flagged_uncertain"]
         parts.append(
             f"<tr><td>{html.escape(r.name)}</td><td>{s['images']}</td><td>{s['accuracy']:.2%}</td>"
-            f"<td>{s['errors']}</td><td>{s.get('ms_per_image', {}).get('p50', '')}</td>"
+            f"<td>{s['errors']}</td><td>{s['refused']:.2%}</td><td>{s.get('ms_per_image', {}).get('p50', '')}</td>"
             f"<td>{share(flagged['mistakes'], 0)}</td><td>{share(flagged['right'], 1)}</td></tr>"
         )
     parts.append("</table>")
     for r in reports:
         confusion = base64.b64encode(confusion_png(r.confusion())).decode()
         parts.append(f"<h2>{html.escape(r.name)}: {r.accuracy:.2%} of {len(r.outcomes)}</h2>")
-        heads = "".join(f"<th>{d}</th>" for d in range(10))
+        classes = [(d, acc) for d, n, acc in r.per_class() if n]
+        heads = "".join(f"<th>{d if d < 10 else 'not a digit'}</th>" for d, _ in classes)
         parts.append(f"<table><tr><th>digit</th>{heads}</tr><tr><td>accuracy</td>")
-        parts.append("".join(f"<td>{acc:.1%}</td>" for _, _, acc in r.per_class()) + "</tr></table>")
+        parts.append("".join(f"<td>{acc:.1%}</td>" for _, acc in classes) + "</tr></table>")
         parts.append(
-            f"<p>Confusion (rows: true digit; columns: predicted; E: error answer)</p>"
+            "<p>Confusion (rows: true digit, the last not a digit; columns: read, then R: refused as no digit,"
+            " E: other error answer)</p>"
             f"<img alt='confusion matrix' src='data:image/png;base64,{confusion}'>"
         )
-        mistakes = [o for o in r.outcomes if o.digit != o.label]
+        mistakes = [o for o in r.outcomes if not o.right]
         shown = f", first {max_mistakes}" if len(mistakes) > max_mistakes else ""
         parts.append(f"<h3>Mistakes ({len(mistakes)}{shown})</h3>")
         for o in mistakes[:max_mistakes]:
             seen = f"<img class='seen' alt='what the model saw' src='{o.input}'>" if o.input else ""
             verdict = f"read {o.digit} ({o.confidence:.0%})" if o.digit is not None else html.escape(o.error or "")
+            truth = o.label if o.label < 10 else "not a digit"
             parts.append(
                 f"<div class='m'><img alt='original' src='{_thumbnail(o.path)}'>{seen}"
-                f"<br>true {o.label}, {verdict}<br><small>{html.escape(o.path.name)}</small></div>"
+                f"<br>true {truth}, {verdict}<br><small>{html.escape(o.path.name)}</small></div>"
             )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,10 @@ class DigitpredError(Exception):
     def message(self) -> str:
         return str(self.args[0])
 
+    def details(self) -> dict:
+        """What the error object carries besides its code and message."""
+        return {}
+
 
 class InvalidImage(DigitpredError):
     status = 415
@@ -34,6 +38,22 @@ class NoDigit(DigitpredError):
     status = 422
     code = "no_digit"
     default_message = "The image holds no digit: it is blank or has no contrast."
+
+
+class NotADigit(DigitpredError):
+    """The image holds something, but not a digit (a letter, a symbol, a doodle). The closest digit and its
+    probability travel with the refusal, so that a client can still show them."""
+
+    status = 422
+    code = "not_a_digit"
+    default_message = "That doesn't look like a digit."
+
+    def __init__(self, message: str | None = None, closest: int | None = None, probability: float = 0.0) -> None:
+        super().__init__(message)
+        self.closest, self.probability = closest, probability
+
+    def details(self) -> dict:
+        return {"closest": {"digit": self.closest, "probability": round(self.probability, 6)}}
 
 
 class ModelNotReady(DigitpredError):

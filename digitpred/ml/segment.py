@@ -79,7 +79,7 @@ PRUNE_BELOW = -8.0
 class Piece:
     field: np.ndarray  # the 28×28 image the model sees
     box: tuple[int, int, int, int]  # x, y, width, height in the image's own pixels
-    # The model's reading of the field (10 probabilities) when segmentation had the model at hand.
+    # The model's reading of the field (10 or 11 probabilities) when segmentation had the model at hand.
     probabilities: np.ndarray | None = None
 
 
@@ -434,9 +434,12 @@ def _choose(c: _Candidates, probs: np.ndarray | None) -> list[int]:
     else:
         # How far each reading is from certain, as log-odds: near 1 the model's probabilities all look alike,
         # but a clean digit stands far further from the rest than a pair of digits or half a digit does.
-        others = np.maximum(probs.sum(axis=1, keepdims=True) - probs, 1e-30)
-        odds = np.minimum(np.log(probs + 1e-30) - np.log(others), ODDS_CAP)
-        logp = np.log(probs + 1e-9) + ODDS_WEIGHT * odds
+        # Where the model has a not-a-digit class, its share counts among the others: half a digit or two
+        # digits run together, refused as no digit, lose their odds of being any one digit.
+        others = np.maximum(probs.sum(axis=1, keepdims=True) - probs, 1e-30)[:, :10]
+        digits = probs[:, :10]
+        odds = np.minimum(np.log(digits + 1e-30) - np.log(others), ODDS_CAP)
+        logp = np.log(digits + 1e-9) + ODDS_WEIGHT * odds
     logp = logp - MISFIT_WEIGHT * np.maximum(c.misfits - MISFIT_FREE, 0.0)
     best = (logp + ASPECT_WEIGHT * c.aspects).max(axis=1) + c.shapes + PER_DIGIT
     values = {span: float(v) for span, v in zip(c.spans, best, strict=True)}
@@ -451,8 +454,9 @@ def _choose(c: _Candidates, probs: np.ndarray | None) -> list[int]:
 def segment(img: Image.Image, options: Options | None = None, score: Scorer | None = None) -> list[Piece]:
     """The digits of a number written in a row, left to right.
 
-    `score` (N×28×28 fields -> N×10 probabilities) lets the model judge where digits split and join; each
-    piece then carries its probabilities, so the reading needs no second pass. Without it, shape alone does.
+    `score` (N×28×28 fields -> N×10 probabilities, or N×11 with the not-a-digit class last) lets the model judge
+    where digits split and join; each piece then carries its probabilities, so the reading needs no second pass.
+    Without it, shape alone does.
     """
     c = _candidates(img, options or Options())
     probs = np.asarray(score(c.fields), dtype=np.float64) if score is not None else None

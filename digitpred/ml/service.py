@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from digitpred.ml.decode import DEFAULT_MAX_FRAMES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, DEFAULT_MIN_SIDE, decode
-from digitpred.ml.errors import DigitpredError, InvalidMode, ModelNotReady
+from digitpred.ml.errors import DigitpredError, InvalidMode, ModelNotReady, NoDigit, NotADigit
 from digitpred.ml.model import Model, ModelHolder
 from digitpred.ml.preprocess import Options, preprocess
 from digitpred.ml.segment import segment
@@ -31,6 +31,9 @@ class Settings:
     max_frames: int = DEFAULT_MAX_FRAMES
     # Below this confidence the answer is flagged as uncertain.
     uncertain_below: float = 0.8
+    # At or above this probability of "not a digit" the image is refused (422 not_a_digit): lower refuses more
+    # readily. A model without that class never refuses.
+    not_a_digit_above: float = 0.5
     preprocess: Options = Options()
     # Threads a batch uses: one preprocesses while the others decode the next images (see prepare_each).
     batch_workers: int = 1
@@ -50,6 +53,7 @@ class Prediction:
     probabilities: list[float]
     field: np.ndarray  # the 28×28 float32 image the model saw
     uncertain: bool
+    not_a_digit: float | None = None  # the model's probability that this is no digit (None: it has no such class)
 
     @property
     def answer(self) -> str:
@@ -68,14 +72,27 @@ class Prediction:
             "confidence": round(self.confidence, 6),
             "probabilities": [round(p, 6) for p in self.probabilities],
             "uncertain": self.uncertain,
+            "not_a_digit": None if self.not_a_digit is None else round(self.not_a_digit, 6),
             "input": self.input_data_url(),
         }
 
+    def refused(self, settings: Settings) -> bool:
+        return self.not_a_digit is not None and self.not_a_digit >= settings.not_a_digit_above
+
+    def refusal(self) -> NotADigit:
+        return NotADigit(closest=self.digit, probability=self.confidence)
+
 
 def probabilities(model: Model, fields: np.ndarray) -> np.ndarray:
-    """One forward pass over N×28×28 fields -> N×10 probabilities, checked and summing to one."""
+    """One forward pass over N×28×28 fields -> N×10 probabilities (N×11 where the model has the not-a-digit
+    class, last), checked and summing to one."""
     probs = np.asarray(model(fields[..., None]), dtype=np.float64)
-    if probs.shape != (len(fields), 10) or not np.isfinite(probs).all():
+    if (
+        probs.ndim != 2
+        or probs.shape[0] != len(fields)
+        or probs.shape[1] not in (10, 11)
+        or not np.isfinite(probs).all()
+    ):
         raise ModelNotReady("The model gave an answer of the wrong shape.")
     probs = np.clip(probs, 0.0, None)
     return probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
@@ -89,9 +106,13 @@ def classify(model: Model, fields: np.ndarray, settings: Settings = Settings()) 
 def predictions(fields: np.ndarray, probs: np.ndarray, settings: Settings = Settings()) -> list[Prediction]:
     results = []
     for field, p in zip(fields, probs, strict=False):
-        digit = int(p.argmax())
-        confidence = float(p[digit])
-        results.append(Prediction(digit, confidence, p.tolist(), field, confidence < settings.uncertain_below))
+        digits = p[:10]
+        digit = int(digits.argmax())
+        confidence = float(digits[digit])
+        not_a_digit = float(p[10]) if len(p) > 10 else None
+        results.append(
+            Prediction(digit, confidence, digits.tolist(), field, confidence < settings.uncertain_below, not_a_digit)
+        )
     return results
 
 
@@ -111,12 +132,18 @@ def prepare(data: bytes, settings: Settings = Settings()) -> np.ndarray:
 
 
 def predict(data: bytes, model: Model, settings: Settings = Settings()) -> Prediction:
-    return classify(model, prepare(data, settings)[None], settings)[0]
+    """One digit, or NotADigit when the model sees something else."""
+    result = classify(model, prepare(data, settings)[None], settings)[0]
+    if result.refused(settings):
+        raise result.refusal()
+    return result
 
 
 @dataclass(frozen=True)
 class NumberReading:
     digits: list[tuple[Prediction, tuple[int, int, int, int]]]  # each digit with its box (x, y, w, h)
+    # Marks that are not digits (a stray letter, a scribble), left out of the number, with their boxes.
+    left_out: list[tuple[Prediction, tuple[int, int, int, int]]] = ()
 
     @property
     def number(self) -> str:
@@ -141,7 +168,11 @@ class NumberReading:
             item = prediction.to_dict()
             item["box"] = list(box)
             digits.append({k: item[k] for k in ("digit", "confidence", "box", "probabilities", "uncertain", "input")})
-        return {"number": self.number, "confidence": round(self.confidence, 6), "digits": digits}
+        left_out = [
+            {"kind": "not_a_digit", "box": list(box), "closest": p.digit, "not_a_digit": round(p.not_a_digit, 6)}
+            for p, box in self.left_out
+        ]
+        return {"number": self.number, "confidence": round(self.confidence, 6), "digits": digits, "left_out": left_out}
 
 
 def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -> NumberReading:
@@ -151,7 +182,12 @@ def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -
     pieces = segment(img, settings.preprocess, score=lambda fields: probabilities(model, fields))
     fields = np.stack([p.field for p in pieces])
     answers = predictions(fields, np.stack([p.probabilities for p in pieces]), settings)
-    return NumberReading([(p, piece.box) for p, piece in zip(answers, pieces, strict=True)])
+    read = [(p, piece.box) for p, piece in zip(answers, pieces, strict=True)]
+    digits = [(p, box) for p, box in read if not p.refused(settings)]
+    if not digits:
+        refused = max((p for p, _ in read), key=lambda p: p.confidence)
+        raise refused.refusal() if read else NoDigit()
+    return NumberReading(digits, [(p, box) for p, box in read if p.refused(settings)])
 
 
 def read(
@@ -177,8 +213,9 @@ def predict_batch(
     """Each image's prediction or its own typed error, in order; one forward pass for all that decode."""
     prepared = prepare_each(items, settings)
     fields = [p for p in prepared if isinstance(p, np.ndarray)]
-    predictions = iter(classify(model, np.stack(fields), settings) if fields else [])
-    return [next(predictions) if isinstance(p, np.ndarray) else p for p in prepared]
+    read = iter(classify(model, np.stack(fields), settings) if fields else [])
+    answers = [next(read) if isinstance(p, np.ndarray) else p for p in prepared]
+    return [a.refusal() if isinstance(a, Prediction) and a.refused(settings) else a for a in answers]
 
 
 def prepare_each(items: list[bytes], settings: Settings = Settings()) -> list[np.ndarray | DigitpredError]:

@@ -16,7 +16,7 @@ from digitpred.mnist import DEFAULT_DATA
     "--kind",
     "kinds",
     multiple=True,
-    type=click.Choice(["canvas", "photo", "scan", "tiny", "notebook", "numbers"]),
+    type=click.Choice(["canvas", "photo", "scan", "tiny", "notebook", "styles", "nondigits", "numbers"]),
     help="Which sets (default: all).",
 )
 @click.option(

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
+from digitpred.evaluation.report import NOT_A_DIGIT_FOLDER
 from digitpred.synth.render import Stroke, draw, place
 
 # Added to --seed for each set; fixed, so that a set stays the same as kinds are added.
-SEEDS = {"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4, "notebook": 5}
+SEEDS = {"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4, "notebook": 5, "styles": 6, "nondigits": 7}
 
 
 def _encode(img: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -186,17 +187,44 @@ MAKERS: dict[str, Callable[[np.ndarray, np.random.Generator], tuple[bytes, str]]
     "tiny": tiny,
     "notebook": notebook,
 }
-KINDS = tuple(MAKERS)
+
+
+def styled(digit: np.ndarray, label: int, rng: np.random.Generator) -> tuple[bytes, str]:
+    """A held-out digit in another hand, drawn on the pad: half from our stroke programs for its label (a
+    flagged 1, a crossed 7, an open 4, ...), half the digit itself redrawn with a tablet's pen and, for 0, 1
+    and 7, given a slash, a flag or a bar. Digits with no program of their own (6, 8) are always redrawn."""
+    from digitpred.synth.styles import PROGRAMS
+    from digitpred.synth.styles import styled as draw_styled
+
+    own = label in PROGRAMS and rng.random() < 0.5
+    return _encode(draw_styled(label, rng, None if own else digit), "PNG"), "png"
+
+
+def not_a_digit(digits: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
+    """Something that is not a digit, from the makers training never uses: other fonts, other doodles, and
+    pairs of held-out digits."""
+    from digitpred.synth.negatives import negative
+
+    return _encode(negative(rng, held_out=True, digits=digits)[0], "PNG"), "png"
+
+
+LABELLED = {"styles": styled}  # makers that need the digit's label
+KINDS = (*MAKERS, *LABELLED, "nondigits")
 
 
 def generate(kind: str, images: np.ndarray, labels: np.ndarray, out_dir: str | Path, seed: int = 0) -> int:
-    """Write one image per held-out digit into out_dir/<label>/; returns how many were written."""
-    make = MAKERS[kind]
+    """Write one image per held-out digit into out_dir/<label>/ (for "nondigits", as many things that are not
+    digits into out_dir/not-a-digit/, the digits feeding its pairs); returns how many were written."""
     rng = np.random.default_rng(seed)
     out_dir = Path(out_dir)
     for i, (digit, label) in enumerate(zip(images, labels, strict=False)):
-        data, ext = make(digit, rng)
-        folder = out_dir / str(int(label))
+        if kind == "nondigits":
+            data, ext = not_a_digit(images, rng)
+        elif kind in LABELLED:
+            data, ext = LABELLED[kind](digit, int(label), rng)
+        else:
+            data, ext = MAKERS[kind](digit, rng)
+        folder = out_dir / (str(int(label)) if kind != "nondigits" else NOT_A_DIGIT_FOLDER)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{i:05d}.{ext}").write_bytes(data)
     return len(images)
