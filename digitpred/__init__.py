@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     ml.init_app(app)
     security.init_app(app)
-    corrections.init_app(app)
+    corrections.init_app(app)  # the corrections database: Flask-SQLAlchemy, Flask-Migrate, its errors' answer
     cors.init_app(app)
     register_error_handlers(app)
 
@@ -51,7 +51,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(review_bp)
 
-    from digitpred.corrections.cli import export_feedback_command, prune_command
+    from digitpred.corrections.cli import (
+        db_command,
+        export_corrections_command,
+        export_feedback_command,
+        prune_corrections_command,
+        prune_feedback_command,
+    )
     from digitpred.evaluation.cli import evaluate_command
     from digitpred.synth.cli import make_evalsets_command
     from digitpred.training.cli import export_command, make_shapes_command, train_command
@@ -62,8 +68,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         make_shapes_command,
         make_evalsets_command,
         evaluate_command,
-        prune_command,
+        prune_corrections_command,
+        export_corrections_command,
+        prune_feedback_command,
         export_feedback_command,
+        db_command,
     ):
         app.cli.add_command(command)
     return app

@@ -43,10 +43,12 @@ DEFAULTS: dict = {
     "SQLALCHEMY_DATABASE_URI": None,
     # The same URL under the name hosting platforms give it; set it as FLASK_DATABASE_URL or in instance/config.py.
     "DATABASE_URL": None,
-    # Originals (the uploaded or drawn image) larger than this many bytes are not kept; the 28×28 input always is.
-    "FEEDBACK_MAX_ORIGINAL_BYTES": 1_000_000,
-    # `flask prune-feedback` deletes corrections older than this many days (None: keep them all).
-    "FEEDBACK_RETENTION_DAYS": 365,
+    # A correction's original (the uploaded or drawn image) larger than this many bytes is not kept; the 28×28 input
+    # always is. The old name, FEEDBACK_MAX_ORIGINAL_BYTES, still works: read when this one is left at its default.
+    "CORRECTIONS_MAX_ORIGINAL_BYTES": 1_000_000,
+    # `flask prune-corrections` deletes corrections older than this many days (None: keep them all). The old name,
+    # FEEDBACK_RETENTION_DAYS, still works: read when this one is left at its default.
+    "CORRECTIONS_RETENTION_DAYS": 365,
     # The review page (/review) is off (404) unless this token is set; send it as a Bearer token or log in with it.
     "REVIEW_TOKEN": None,
     # Rate limiting per client address (Flask-Limiter): on by default, 429 with Retry-After when over.

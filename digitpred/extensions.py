@@ -1,143 +1,70 @@
-"""Module-level extension instances; the factory calls init_app on each."""
+"""The Flask extensions: one instance of each for the process, set up on an app by create_app, which calls each
+one's init_app (cookiecutter-flask style). What an extension keeps for one app lives in app.extensions: ours
+under app.extensions["digitpred"].
+"""
 
 from __future__ import annotations
 
 import hashlib
 import math
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import click
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData
 
 from digitpred.ml.model import Model, ModelHolder, default_model_path, load_model, read_metadata
 from digitpred.ml.service import Settings
 
-if TYPE_CHECKING:
-    from flask_sqlalchemy import SQLAlchemy
-
 csrf = CSRFProtect()
 
+# The corrections database (digitpred/corrections). Constraints are named, so that migrations can drop or change
+# them on every database.
+db = SQLAlchemy(
+    metadata=MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+)
 
-class StoreUnavailable(Exception):
-    """The corrections store could not be set up (a malformed database URL, a missing driver)."""
 
+class DeferredMigrate:
+    """Flask-Migrate, imported only when a migration runs (`flask db ...`, or upgrade() in tests and scripts):
+    Alembic costs each server process about 11 MB that answering requests never uses.
 
-class LazyStore:
-    """The corrections store (Flask-SQLAlchemy, digitpred/feedback), set up on an app by the first request or
-    command that needs it: SQLAlchemy costs each server process about 17 MB that predicting never uses.
-
-    `db.session`, `db.engine`, `db.metadata` and the rest are Flask-SQLAlchemy's own, on the current app.
+    init_app registers nothing on Flask; the `flask db` command is registered with the app's other commands
+    (digitpred/corrections/cli.py), and sets Flask-Migrate up (set_up) before it runs.
     """
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
+    def init_app(self, app: Flask, db: SQLAlchemy, directory: str) -> None:
+        app.extensions.setdefault("digitpred", {})["migrate"] = {"db": db, "directory": directory}
 
-    def init_app(self, app: Flask) -> None:
-        app.extensions.setdefault("digitpred", {}).update(store=None, store_error=None)
-
-    def setup(self, app: Flask) -> SQLAlchemy:
-        """Flask-SQLAlchemy set up on `app`, exactly once however many threads ask at once."""
-        state = app.extensions["digitpred"]
-        store = state["store"]
-        if store is not None:
-            return store
-        with self._lock:
-            if state["store"] is None and state["store_error"] is None:
-                from digitpred.corrections.database import set_up
-
-                try:
-                    with _late_setup(app):
-                        state["store"] = set_up(app)
-                except Exception as exc:
-                    # Half set up, it cannot be tried again: every later use answers the same.
-                    state["store_error"] = f"the corrections store could not be set up: {type(exc).__name__}: {exc}"
-                    raise StoreUnavailable(state["store_error"]) from exc
-            if state["store"] is None:
-                raise StoreUnavailable(state["store_error"])
-            return state["store"]
-
-    def __getattr__(self, name: str):
-        if has_app_context():
-            return getattr(self.setup(current_app._get_current_object()), name)
-        from digitpred.corrections.database import db
-
-        return getattr(db, name)
-
-
-@contextmanager
-def _late_setup(app: Flask) -> Iterator[None]:
-    """Let Flask-SQLAlchemy register its hooks on an app that has already served requests.
-
-    Flask refuses setup methods after the first request, lest requests already running see half of a change.
-    The store's hooks (its session's teardown, the answer to a database error) only concern requests that use
-    the store, and those wait on LazyStore's lock until it is all set up; so they may be added late.
-    """
-    app._check_setup_finished = lambda f_name: None  # shadows Flask's check on this app only, under the lock
-    try:
-        yield
-    finally:
-        del app._check_setup_finished
-
-
-db = LazyStore()
-
-
-class LazyMigrate:
-    """Flask-Migrate, set up only when a `flask db` command or a schema upgrade runs: Alembic costs each server
-    process about 12 MB that answering requests never uses."""
-
-    directory = str(Path(__file__).parent / "migrations")
-
-    def init_app(self, app: Flask) -> None:
-        app.cli.add_command(_MigrateCommands("db", help="Schema migrations of the corrections database (Alembic)."))
-
-    def setup(self, app: Flask) -> None:
+    def set_up(self, app: Flask) -> None:
+        """`Migrate(app, db, directory=...)` on `app`, once: what a plain Flask-Migrate does at init_app."""
         if "migrate" not in app.extensions:
             from flask_migrate import Migrate
 
-            Migrate(app, db.setup(app), directory=self.directory)
+            Migrate(app, **app.extensions["digitpred"]["migrate"])
 
     def upgrade(self, app: Flask) -> None:
-        """The schema brought up to date: what `flask db upgrade` does, for tests and scripts."""
+        """The schema brought up to date, as `flask db upgrade` does."""
         from flask_migrate import upgrade
 
-        self.setup(app)
+        self.set_up(app)
         with app.app_context():
             upgrade()
 
 
-class _MigrateCommands(click.Group):
-    """Flask-Migrate's `db` commands, imported on first use."""
-
-    def _commands(self, ctx: click.Context) -> click.Group:
-        from flask.cli import ScriptInfo
-        from flask_migrate.cli import db as commands
-
-        migrate.setup(ctx.ensure_object(ScriptInfo).load_app())
-        return commands
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # The group's own options (--directory, --x-arg) and its callback, which records them for the commands.
-        commands = self._commands(ctx)
-        self.params, self.callback = commands.params, commands.callback
-        return super().parse_args(ctx, args)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return self._commands(ctx).list_commands(ctx)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return self._commands(ctx).get_command(ctx, name)
-
-
-migrate = LazyMigrate()
+migrate = DeferredMigrate()
 
 
 class RateLimiter(Limiter):
@@ -170,7 +97,6 @@ class ML:
         backend = app.config["MODEL_BACKEND"]
         threads = int(app.config["MODEL_THREADS"])
         holder = ModelHolder(lambda: load_model(path, backend, threads))
-        # The same dict as the store's state (LazyStore.init_app): per-app state lives in app.extensions["digitpred"].
         app.extensions.setdefault("digitpred", {}).update(
             model=holder,
             model_path=str(path),
@@ -182,6 +108,7 @@ class ML:
                 min_side=int(app.config["MIN_IMAGE_SIDE"]),
                 max_frames=int(app.config["MAX_FRAMES"]),
                 uncertain_below=float(app.config["UNCERTAIN_BELOW"]),
+                not_a_digit_above=float(app.config["NOT_A_DIGIT_ABOVE"]),
                 batch_workers=max(1, int(app.config["BATCH_WORKERS"])),
             ),
         )

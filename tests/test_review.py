@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from digitpred import create_app
-from digitpred.corrections.models import Correction
+from digitpred.corrections.tables import Correction
 from digitpred.extensions import db
 from tests.helpers import canvas_png, csrf_token, resource
 
@@ -21,7 +21,7 @@ def review_app(db_app):
 
 
 def correct(client, image: bytes, label: str) -> int:
-    rv = client.post("/api/feedback", data={"image": (io.BytesIO(image), "d.png"), "label": label})
+    rv = client.post("/api/corrections", data={"image": (io.BytesIO(image), "d.png"), "label": label})
     assert rv.status_code == 201, rv.json
     return rv.json["id"]
 

@@ -1,4 +1,4 @@
-"""Writing and reading corrections. Every write is one transaction: it lands whole or not at all."""
+"""Writing and reading corrections in the database. Every write is one transaction: it lands whole or not at all."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from digitpred.corrections.models import Correction, utcnow
+from digitpred.corrections.tables import Correction, utcnow
 from digitpred.extensions import db
 
 

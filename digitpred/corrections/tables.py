@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, DateTime, Float, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from digitpred.corrections.database import db
+from digitpred.extensions import db
 
 
 def utcnow() -> dt.datetime:
@@ -33,7 +33,7 @@ class Correction(db.Model):
     confidence: Mapped[float] = mapped_column(Float)
     # What the model saw: one 28×28 greyscale PNG, or for a number the digits' 28×28 images side by side.
     input_png: Mapped[bytes] = mapped_column(LargeBinary)
-    # The image as sent, when it is no larger than FEEDBACK_MAX_ORIGINAL_BYTES; its size either way.
+    # The image as sent, when it is no larger than CORRECTIONS_MAX_ORIGINAL_BYTES; its size either way.
     original: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     original_size: Mapped[int] = mapped_column(Integer)
     image_sha256: Mapped[str] = mapped_column(String(64))

@@ -9,11 +9,9 @@ from flask import abort, g, redirect, render_template, request, url_for
 from PIL import Image, UnidentifiedImageError
 
 from digitpred.corrections import STATUSES
+from digitpred.corrections.database import confusion, get, listing, set_status
 from digitpred.extensions import csrf
 from digitpred.review import auth, bp
-
-# digitpred.corrections.store is imported in the views that read the store: a server that only predicts never
-# loads SQLAlchemy.
 
 PAGE_SIZE = 60
 HEAT_LEVELS = 5
@@ -85,8 +83,6 @@ def _heat(m) -> list[list[tuple[int, int]]]:
 
 @bp.get("/")
 def index():
-    from digitpred.corrections.store import confusion, listing
-
     f = _filters()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     total, rows = listing(f, PAGE_SIZE, (page - 1) * PAGE_SIZE)
@@ -110,8 +106,6 @@ def index():
 
 @bp.post("/<int:correction_id>/status")
 def change_status(correction_id: int):
-    from digitpred.corrections.store import set_status
-
     status = request.form.get("status", "")
     if status not in STATUSES:
         abort(400)
@@ -124,8 +118,6 @@ def change_status(correction_id: int):
 
 @bp.get("/<int:correction_id>/original")
 def original(correction_id: int):
-    from digitpred.corrections.store import get
-
     row = get(correction_id)
     if row is None or row.original is None:
         abort(404)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import binascii
 
 from flask import current_app, render_template, request
 
-from digitpred.api.corrections import submit
+from digitpred.corrections.submit import submit
 from digitpred.errors import RequestError
 from digitpred.extensions import ml
 from digitpred.ml.errors import DigitpredError
@@ -41,17 +42,28 @@ def index():
 
 def _correction_form(data: bytes, mode: str, predicted: str) -> dict | None:
     """What the no-JavaScript correction form sends back: the image itself, when it is small enough to keep."""
-    if len(data) > int(current_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"]):
+    if len(data) > int(current_app.config["CORRECTIONS_MAX_ORIGINAL_BYTES"]):
         return None
     return {"image": base64.b64encode(data).decode("ascii"), "mode": mode, "predicted": predicted}
 
 
+def _form_image() -> bytes:
+    """The image the correction form carries back, as _correction_form wrote it."""
+    try:
+        data = base64.b64decode(request.form.get("image", ""), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise RequestError("invalid_base64", "The image is not valid base64.") from exc
+    if not data:
+        raise RequestError("missing_image", "The form has no image.")
+    return data
+
+
 @bp.post("/feedback")
 def feedback():
-    """The correction form without JavaScript: the same fields as POST /api/feedback, plus the CSRF token."""
+    """The correction form without JavaScript: the fields of POST /api/corrections, plus the CSRF token."""
     form = UploadForm(formdata=None)
     try:
-        row, _ = submit(request)
+        row, _ = submit(_form_image(), request.form, request.args)
     except (RequestError, DigitpredError) as exc:
         return render_template("web/index.html", form=form, error=exc.message, correct=None), exc.status
     thanks = "Thank you for confirming." if row.predicted == row.truth else f"Thank you: saved as {row.truth}."

@@ -11,8 +11,8 @@ from PIL import Image
 from sqlalchemy import func, select, text
 
 from digitpred import create_app
-from digitpred.corrections.models import Correction
-from digitpred.extensions import db, ml
+from digitpred.corrections.tables import Correction
+from digitpred.extensions import db, migrate, ml
 from digitpred.synth.render import Stroke, draw
 from tests.helpers import canvas_png, png_bytes, resource
 
@@ -36,7 +36,7 @@ def number_png(digits: list[np.ndarray]) -> bytes:
 def test_a_correction_is_stored_with_what_the_model_saw(db_app):
     client = db_app.test_client()
     image = resource("canvas-7.png")
-    rv = client.post("/api/feedback", data={"image": (io.BytesIO(image), "7.png"), "label": "7"})
+    rv = client.post("/api/corrections", data={"image": (io.BytesIO(image), "7.png"), "label": "7"})
     assert rv.status_code == 201, rv.json
     assert rv.json["truth"] == "7" and rv.json["predicted"] == "3" and rv.json["duplicate"] is False
     [row] = rows(db_app)
@@ -52,7 +52,7 @@ def test_a_correction_is_stored_with_what_the_model_saw(db_app):
 def test_json_base64_and_a_confirmation(db_app):
     client = db_app.test_client()
     data_url = "data:image/png;base64," + base64.b64encode(resource("canvas-7.png")).decode()
-    rv = client.post("/api/feedback", json={"image": data_url, "label": 3})
+    rv = client.post("/api/corrections", json={"image": data_url, "label": 3})
     assert rv.status_code == 201, rv.json
     [row] = rows(db_app)
     assert row.predicted == row.truth == "3"  # "That's right" is kept too: it confirms the model
@@ -62,9 +62,9 @@ def test_a_number(db_app, heldout):
     images, labels = heldout
     picks = [images[list(labels).index(d)] for d in (2, 0, 7)]
     png = number_png(picks)
-    rv = db_app.test_client().post("/api/feedback?mode=number", data=png, content_type="image/png")
+    rv = db_app.test_client().post("/api/corrections?mode=number", data=png, content_type="image/png")
     assert rv.status_code == 400 and rv.json["error"]["code"] == "missing_truth"
-    rv = db_app.test_client().post("/api/feedback", json={"image": base64.b64encode(png).decode(), "number": "207"})
+    rv = db_app.test_client().post("/api/corrections", json={"image": base64.b64encode(png).decode(), "number": "207"})
     assert rv.status_code == 201, rv.json
     assert rv.json["mode"] == "number" and rv.json["predicted"] == "333"
     [row] = rows(db_app)
@@ -77,7 +77,7 @@ def test_a_duplicate_is_stored_once(db_app):
 
     def send(label: str):
         return client.post(
-            "/api/feedback", data=resource("canvas-7.png"), content_type="image/png", query_string={"label": label}
+            "/api/corrections", data=resource("canvas-7.png"), content_type="image/png", query_string={"label": label}
         )
 
     first, again, other = send("7"), send("7"), send("1")
@@ -88,9 +88,9 @@ def test_a_duplicate_is_stored_once(db_app):
 
 
 def test_large_originals_are_not_kept(config, fake_model, db_app):
-    db_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"] = 100
+    db_app.config["CORRECTIONS_MAX_ORIGINAL_BYTES"] = 100
     image = resource("canvas-7.png")
-    rv = db_app.test_client().post("/api/feedback", data={"image": (io.BytesIO(image), "7.png"), "label": "7"})
+    rv = db_app.test_client().post("/api/corrections", data={"image": (io.BytesIO(image), "7.png"), "label": "7"})
     assert rv.status_code == 201
     [row] = rows(db_app)
     assert row.original is None and row.original_size == len(image) and row.input_png
@@ -123,12 +123,12 @@ _B64 = base64.b64encode(resource("canvas-7.png")).decode()
 def test_bad_requests_store_nothing(db_app, form, body, status, code):
     if form is not None:
         rv = db_app.test_client().post(
-            "/api/feedback",
+            "/api/corrections",
             data={k: v() if callable(v) else v for k, v in form.items()},
             content_type="multipart/form-data",
         )
     else:
-        rv = db_app.test_client().post("/api/feedback", json=body)
+        rv = db_app.test_client().post("/api/corrections", json=body)
     assert rv.status_code == status, rv.json
     assert rv.json["error"]["code"] == code and rv.json["error"]["message"]
     assert rows(db_app) == []
@@ -138,10 +138,10 @@ def test_json_limits_are_the_apps_own(db_app):
     """Corrections take JSON under the same MAX_JSON_DEPTH and MAX_JSON_BYTES as predictions."""
     client = db_app.test_client()
     db_app.config["MAX_JSON_DEPTH"] = 2
-    rv = client.post("/api/feedback", json={"image": _B64, "label": 7, "extra": [[1]]})
+    rv = client.post("/api/corrections", json={"image": _B64, "label": 7, "extra": [[1]]})
     assert rv.status_code == 422 and rv.json["error"]["code"] == "json_too_deep"
     db_app.config.update(MAX_JSON_DEPTH=16, MAX_JSON_BYTES=len(_B64))
-    rv = client.post("/api/feedback", json={"image": _B64, "label": 7})
+    rv = client.post("/api/corrections", json={"image": _B64, "label": 7})
     assert rv.status_code == 413 and rv.json["error"]["code"] == "json_too_large"
     assert rows(db_app) == []
 
@@ -159,7 +159,9 @@ def test_a_locked_database_answers_503_and_stores_nothing(config, fake_model, db
     app.extensions["digitpred"]["model"].set(fake_model)
 
     def send():
-        return app.test_client().post("/api/feedback?label=7", data=resource("canvas-7.png"), content_type="image/png")
+        return app.test_client().post(
+            "/api/corrections?label=7", data=resource("canvas-7.png"), content_type="image/png"
+        )
 
     with db_app.app_context():
         with db.engine.connect() as holder:
@@ -181,7 +183,7 @@ def test_a_locked_database_answers_503_and_stores_nothing(config, fake_model, db
 def test_a_database_without_its_tables_answers_503(config, fake_model, tmp_path):
     app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite'}"})
     app.extensions["digitpred"]["model"].set(fake_model)
-    rv = app.test_client().post("/api/feedback?label=7", data=resource("canvas-7.png"), content_type="image/png")
+    rv = app.test_client().post("/api/corrections?label=7", data=resource("canvas-7.png"), content_type="image/png")
     assert rv.status_code == 503 and rv.json["error"]["code"] == "storage_unavailable"
 
 
@@ -193,7 +195,7 @@ def test_an_unreachable_database_answers_503(config, fake_model):
         port = s.getsockname()[1]
     app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"postgresql://nobody@127.0.0.1:{port}/none"})
     app.extensions["digitpred"]["model"].set(fake_model)
-    rv = app.test_client().post("/api/feedback?label=7", data=resource("canvas-7.png"), content_type="image/png")
+    rv = app.test_client().post("/api/corrections?label=7", data=resource("canvas-7.png"), content_type="image/png")
     assert rv.status_code == 503 and rv.json["error"]["code"] == "storage_unavailable"
     assert (
         app.test_client().post("/api/predict", data=resource("canvas-7.png"), content_type="image/png").status_code
@@ -214,7 +216,7 @@ def test_concurrent_submissions_lose_nothing(db_app, heldout):
         client = db_app.test_client()
         image, label = submissions[i]
         barrier.wait()
-        rv = client.post("/api/feedback", data={"image": (io.BytesIO(image), "d.png"), "label": label})
+        rv = client.post("/api/corrections", data={"image": (io.BytesIO(image), "d.png"), "label": label})
         answers[i] = (rv.status_code, rv.json)
 
     threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(submissions))]
@@ -244,39 +246,43 @@ def test_prune_deletes_only_old_corrections(db_app):
     client = db_app.test_client()
     for label in "123":
         client.post(
-            "/api/feedback", data=resource("canvas-7.png"), content_type="image/png", query_string={"label": label}
+            "/api/corrections", data=resource("canvas-7.png"), content_type="image/png", query_string={"label": label}
         )
     with db_app.app_context():
         old = db.session.scalars(select(Correction).where(Correction.truth == "1")).one()
         old.created_at -= dt.timedelta(days=400)
         db.session.commit()
-    result = db_app.test_cli_runner().invoke(args=["prune-feedback"])
+    result = db_app.test_cli_runner().invoke(args=["prune-corrections"])
     assert result.exit_code == 0 and "deleted 1 " in result.output
     assert sorted(r.truth for r in rows(db_app)) == ["2", "3"]
-    result = db_app.test_cli_runner().invoke(args=["prune-feedback", "--days", "0"])
+    result = db_app.test_cli_runner().invoke(args=["prune-corrections", "--days", "0"])
     assert "deleted 2 " in result.output and rows(db_app) == []
 
 
 def test_export_writes_kept_corrections_as_idx(db_app, heldout, tmp_path):
-    from digitpred.corrections.store import set_status
+    from digitpred.corrections.database import set_status
     from digitpred.mnist import load_mnist
 
     images, labels = heldout
     client = db_app.test_client()
     ids = []
     for i, label in enumerate("4155"):
-        rv = client.post("/api/feedback", data={"image": (io.BytesIO(canvas_png(images[i])), "d.png"), "label": label})
+        rv = client.post(
+            "/api/corrections", data={"image": (io.BytesIO(canvas_png(images[i])), "d.png"), "label": label}
+        )
         ids.append(rv.json["id"])
     picks = [images[list(labels).index(d)] for d in (2, 0, 7)]
-    rv = client.post("/api/feedback", json={"image": base64.b64encode(number_png(picks)).decode(), "number": "207"})
+    rv = client.post("/api/corrections", json={"image": base64.b64encode(number_png(picks)).decode(), "number": "207"})
     assert rv.status_code == 201
     # read as three digits but said to be two: the digits cannot be paired with the truth, so it is skipped
-    rv = client.post("/api/feedback", json={"image": base64.b64encode(number_png(picks[:2])).decode(), "number": "7"})
+    rv = client.post(
+        "/api/corrections", json={"image": base64.b64encode(number_png(picks[:2])).decode(), "number": "7"}
+    )
     assert rv.status_code == 201
     with db_app.app_context():
         assert set_status(ids[1], "discarded")
 
-    result = db_app.test_cli_runner().invoke(args=["export-feedback", str(tmp_path / "out"), "--folder"])
+    result = db_app.test_cli_runner().invoke(args=["export-corrections", str(tmp_path / "out"), "--folder"])
     assert result.exit_code == 0, result.output
     assert "wrote 6 digits" in result.output and "skipped 1 " in result.output
     x, y = load_mnist(tmp_path / "out")
@@ -363,7 +369,7 @@ def test_the_upload_form_without_javascript_takes_a_correction(db_app):
 def test_no_correction_form_for_images_too_large_to_keep(db_app):
     from tests.helpers import csrf_token
 
-    db_app.config["FEEDBACK_MAX_ORIGINAL_BYTES"] = 100
+    db_app.config["CORRECTIONS_MAX_ORIGINAL_BYTES"] = 100
     client = db_app.test_client()
     token = csrf_token(client.get("/").get_data(as_text=True))
     html = client.post(
@@ -372,73 +378,48 @@ def test_no_correction_form_for_images_too_large_to_keep(db_app):
     assert 'id="result-digit"' in html and "feedback-nojs" not in html
 
 
-def test_the_store_is_set_up_by_the_first_request_that_needs_it(config, fake_model, db_url, db_app):
-    """A server process sets the store up only when a correction or the review page needs it, after it has
-    answered other requests; corrections sent at the same moment are each stored once."""
-    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": db_url, "REVIEW_TOKEN": "t"})
+def test_the_first_names_still_work(config, fake_model, db_url, tmp_path):
+    """POST /api/feedback, the FEEDBACK_* settings and the *-feedback commands, from before corrections had one name."""
+    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": db_url, "FEEDBACK_MAX_ORIGINAL_BYTES": 100})
     app.extensions["digitpred"]["model"].set(fake_model)
+    migrate.upgrade(app)
+    assert app.config["CORRECTIONS_MAX_ORIGINAL_BYTES"] == 100
+    client = app.test_client()
     image = resource("canvas-7.png")
-    assert app.test_client().post("/api/predict", data=image, content_type="image/png").status_code == 200
-    assert app.extensions["digitpred"]["store"] is None and "sqlalchemy" not in app.extensions
-
-    labels = [str(d) for d in range(10)] * 2
-    barrier = threading.Barrier(len(labels))
-    answers: list = [None] * len(labels)
-
-    def send(i: int) -> None:
-        client = app.test_client()
-        barrier.wait()
-        answers[i] = client.post(f"/api/feedback?label={labels[i]}", data=image, content_type="image/png").status_code
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(labels))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(answers) == [200] * 10 + [201] * 10
-    assert sorted(r.truth for r in rows(db_app)) == [str(d) for d in range(10)]
-    rv = app.test_client().get("/review/", headers={"Authorization": "Bearer t"})
-    assert rv.status_code == 200 and "10 kept answers" in rv.get_data(as_text=True)
+    first = client.post("/api/feedback?label=7", data=image, content_type="image/png")
+    again = client.post("/api/corrections?label=7", data=image, content_type="image/png")
+    assert (first.status_code, again.status_code) == (201, 200) and again.json["id"] == first.json["id"]
+    [row] = rows(app)
+    assert row.original is None  # over the 100 bytes set under the old name
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["export-feedback", str(tmp_path / "out")])
+    assert result.exit_code == 0 and "wrote 1 digits" in result.output, result.output
+    result = runner.invoke(args=["prune-feedback", "--days", "0"])
+    assert result.exit_code == 0 and "deleted 1 " in result.output, result.output
+    # the new name wins where both are set
+    both = create_app({**config, "FEEDBACK_RETENTION_DAYS": 30, "CORRECTIONS_RETENTION_DAYS": 90})
+    assert both.config["CORRECTIONS_RETENTION_DAYS"] == 90
+    assert create_app({**config, "FEEDBACK_RETENTION_DAYS": None}).config["CORRECTIONS_RETENTION_DAYS"] is None
     with app.app_context():
-        assert set(app.make_shell_context()) >= {"db", "Correction"}  # `flask shell`, as Flask-SQLAlchemy gives it
         db.engine.dispose()
 
 
-def test_a_store_that_cannot_be_set_up_answers_503_and_predictions_go_on(config, fake_model, caplog):
-    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": "nosuchdatabase://somewhere/db"})
-    app.extensions["digitpred"]["model"].set(fake_model)
-    client = app.test_client()
-    for _ in range(2):
-        rv = client.post("/api/feedback?label=7", data=resource("canvas-7.png"), content_type="image/png")
-        assert rv.status_code == 503 and rv.json["error"]["code"] == "storage_unavailable"
-        assert client.post("/api/predict", data=resource("canvas-7.png"), content_type="image/png").status_code == 200
-    assert "nosuchdatabase" in caplog.text  # the operator learns why
+def test_the_database_is_hooked_up_when_the_app_is_made(config, fake_model, db_app):
+    """Flask-SQLAlchemy's hooks and `flask db` are on the app from the start, so the first correction after other
+    requests changes nothing on it (Flask refuses setup after the first request)."""
+    assert db_app.extensions["sqlalchemy"] is db and "db" in db_app.cli.commands
+    teardowns = list(db_app.teardown_appcontext_funcs)
+    assert len([f for f in teardowns if getattr(f, "__self__", None) is db]) == 1
+    client = db_app.test_client()
+    image = resource("canvas-7.png")
+    assert client.post("/api/predict", data=image, content_type="image/png").status_code == 200
+    assert client.post("/api/corrections?label=7", data=image, content_type="image/png").status_code == 201
+    assert db_app.teardown_appcontext_funcs == teardowns
+    with db_app.app_context():
+        assert set(db_app.make_shell_context()) >= {"db", "Correction"}  # `flask shell`, as Flask-SQLAlchemy gives it
 
 
-def test_the_store_is_set_up_once_however_many_threads_ask(config, tmp_path):
-    import sys
-
-    app = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'c.sqlite'}"})
-    app.test_client().get("/api/health")  # a running app: Flask's own setup is over
-    barrier = threading.Barrier(16)
-    got: list = []
-
-    def ask() -> None:
-        barrier.wait()
-        with app.app_context():
-            got.append(db.setup(app))
-
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # threads take turns as often as they can: a race, if there is one, shows
-    try:
-        threads = [threading.Thread(target=ask) for _ in range(16)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(switch)
-    assert len(got) == 16 and len({id(store) for store in got}) == 1
-    assert app.extensions["sqlalchemy"] is got[0]
-    teardowns = [f for f in app.teardown_appcontext_funcs if getattr(f, "__self__", None) is got[0]]
-    assert len(teardowns) == 1
+def test_a_database_url_that_cannot_be_used_stops_the_app_at_start(config):
+    """A malformed URL or one for a database without a driver: the app does not start, and says why."""
+    with pytest.raises(Exception, match="nosuchdatabase"):
+        create_app({**config, "SQLALCHEMY_DATABASE_URI": "nosuchdatabase://somewhere/db"})
