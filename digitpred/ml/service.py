@@ -182,12 +182,12 @@ def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -
     pieces = segment(img, settings.preprocess, score=lambda fields: probabilities(model, fields))
     fields = np.stack([p.field for p in pieces])
     answers = predictions(fields, np.stack([p.probabilities for p in pieces]), settings)
-    read = [(p, piece.box) for p, piece in zip(answers, pieces, strict=True)]
-    digits = [(p, box) for p, box in read if not p.refused(settings)]
+    boxed = [(p, piece.box) for p, piece in zip(answers, pieces, strict=True)]
+    digits = [(p, box) for p, box in boxed if not p.refused(settings)]
     if not digits:
-        refused = max((p for p, _ in read), key=lambda p: p.confidence)
-        raise refused.refusal() if read else NoDigit()
-    return NumberReading(digits, [(p, box) for p, box in read if p.refused(settings)])
+        refused = max((p for p, _ in boxed), key=lambda p: p.confidence)
+        raise refused.refusal() if boxed else NoDigit()
+    return NumberReading(digits, [(p, box) for p, box in boxed if p.refused(settings)])
 
 
 def read(
@@ -213,8 +213,8 @@ def predict_batch(
     """Each image's prediction or its own typed error, in order; one forward pass for all that decode."""
     prepared = prepare_each(items, settings)
     fields = [p for p in prepared if isinstance(p, np.ndarray)]
-    read = iter(classify(model, np.stack(fields), settings) if fields else [])
-    answers = [next(read) if isinstance(p, np.ndarray) else p for p in prepared]
+    classified = iter(classify(model, np.stack(fields), settings) if fields else [])
+    answers = [next(classified) if isinstance(p, np.ndarray) else p for p in prepared]
     return [a.refusal() if isinstance(a, Prediction) and a.refused(settings) else a for a in answers]
 
 
