@@ -67,6 +67,10 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
             "10",
             "--rendered-photo",
             "5",
+            "--rendered-styles",
+            "8",
+            "--rendered-negatives",
+            "8",
             "--cache",
             str(tmp_path / "cache"),
         ],
@@ -75,15 +79,18 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
     assert result.exit_code == 0, result.output
     assert "validation accuracy" in result.output
     meta = json.loads((out / "digitpred-cnn.json").read_text())
-    # 150 training digits, plus 20 of them redrawn as canvas strokes, 10 as scans and 5 as photos (a redrawn
-    # digit can vanish); the 50 held out are never used.
-    assert 175 <= meta["training"]["digits"] <= 185 and meta["validation"]["digits"] == 50
+    # 150 training digits, plus 20 of them redrawn as canvas strokes, 10 as scans, 5 as photos and 8 in other
+    # hands, and 8 things that are not digits (a redrawn digit can vanish); the 50 held out are never used.
+    assert 191 <= meta["training"]["digits"] <= 201 and meta["validation"]["digits"] == 50
     assert len(list((tmp_path / "cache").glob("rendered-20-*.npz"))) == 1
     assert len(list((tmp_path / "cache").glob("rendered-scan-10-*.npz"))) == 1
     assert len(list((tmp_path / "cache").glob("rendered-photo-5-*.npz"))) == 1
+    negatives = np.load(next((tmp_path / "cache").glob("rendered-negatives-8-*.npz")))
+    assert set(negatives["y"].tolist()) == {10} and negatives["x"].shape[1:] == (28, 28)
+    assert meta["classes"] == [*range(10), "not a digit"]
     model = load_model(out / "digitpred-cnn.tflite")
     probs = model(heldout[0][:4].astype(np.float32)[..., None] / 255)
-    assert probs.shape == (4, 10)
+    assert probs.shape == (4, 11)  # ten digits and "not a digit"
 
     # export converts a Keras model again, to a file that gives the same answers.
     again = tmp_path / "again.tflite"
@@ -173,3 +180,20 @@ def test_make_shapes_command_uses_the_training_digits_only(runner, mnist_dir, tm
     assert axes.shape[:2] == (10, 20) and means.shape == (10, 784)
     for d in range(10):
         assert np.allclose(means[d], images[labels == d].mean(axis=0).ravel() / 255, atol=1e-3)
+
+
+def test_a_ten_class_model_starts_an_eleven_class_one(tmp_path, heldout):
+    """Fine-tuning the shipped ten-class model into one that also says "not a digit" keeps what it knew: the
+    digit columns start as the old head, and the new column starts low."""
+    pytest.importorskip("tensorflow", reason="training needs the [train] extra")
+    from digitpred.training.train import build_model, start_from
+
+    old = build_model(classes=10)
+    old.save(tmp_path / "old.keras")
+    new = build_model(classes=11)
+    start_from(new, tmp_path / "old.keras")
+    x = heldout[0][:16].astype(np.float32)[..., None] / 255
+    before, after = old(x).numpy(), new(x).numpy()
+    assert after.shape == (16, 11)
+    assert (after[:, :10].argmax(axis=1) == before.argmax(axis=1)).all()
+    assert (after[:, 10] < after[:, :10].max(axis=1)).all()

@@ -14,6 +14,9 @@ export function createResultPanel() {
     status: byId("result-status"),
     placeholder: byId("result-placeholder"),
     error: byId("result-error"),
+    closest: byId("result-closest"),
+    closestDigit: byId("result-closest-digit"),
+    closestProbability: byId("result-closest-probability"),
     body: byId("result-body"),
     digit: byId("result-digit"),
     confidence: byId("result-confidence"),
@@ -42,6 +45,7 @@ export function createResultPanel() {
   function show(which) {
     ui.placeholder.hidden = which !== "placeholder";
     ui.error.hidden = which !== "error";
+    if (which !== "error") ui.closest.hidden = true;
     ui.body.hidden = which !== "result";
     ui.numberBody.hidden = which !== "number";
   }
@@ -75,9 +79,12 @@ export function createResultPanel() {
     ui.number.textContent = data.number;
     ui.numberConfidence.textContent = pct(Number(data.confidence) || 0);
     const doubtful = data.digits.filter((d) => d.uncertain).length;
-    ui.numberUncertain.hidden = doubtful === 0;
-    ui.numberUncertain.textContent =
-      doubtful === 1 ? "One digit is doubtful (marked below)." : `${doubtful} digits are doubtful (marked below).`;
+    const leftOut = Array.isArray(data.left_out) ? data.left_out.length : 0;
+    const notes = [];
+    if (doubtful) notes.push(doubtful === 1 ? "One digit is doubtful (marked below)." : `${doubtful} digits are doubtful (marked below).`);
+    if (leftOut) notes.push(leftOut === 1 ? "One mark is not a digit and was left out." : `${leftOut} marks are not digits and were left out.`);
+    ui.numberUncertain.hidden = notes.length === 0;
+    ui.numberUncertain.textContent = notes.join(" ");
     const items = data.digits.map((d, i) => {
       const li = el("li", d.uncertain ? "digit-card doubtful" : "digit-card");
       const img = el("img");
@@ -92,14 +99,21 @@ export function createResultPanel() {
     show("number");
     announce(
       `Number ${data.number}, ${pct(Number(data.confidence) || 0)} confident.` +
-        (doubtful ? ` Low confidence: ${ui.numberUncertain.textContent}` : ""),
+        (notes.length ? ` ${doubtful ? "Low confidence: " : ""}${ui.numberUncertain.textContent}` : ""),
     );
   }
 
-  function showError(message) {
+  // closest: with a "not a digit" refusal, the nearest digit and its probability ({digit, probability}), shown small.
+  function showError(message, closest = null) {
     ui.error.textContent = message;
     show("error");
-    announce(message);
+    const guess = closest && Number.isInteger(closest.digit) ? closest : null;
+    ui.closest.hidden = !guess;
+    if (guess) {
+      ui.closestDigit.textContent = String(guess.digit);
+      ui.closestProbability.textContent = pct(Number(guess.probability) || 0);
+    }
+    announce(guess ? `${message} The closest digit is ${guess.digit}.` : message);
   }
 
   // Back to the placeholder, with nothing left to announce.

@@ -12,9 +12,9 @@ export function createSender({ url, result, corrections }) {
   let latestTicket = 0;
 
   // An error in place of an answer: nothing left to correct.
-  function fail(message) {
+  function fail(message, closest = null) {
     corrections.hide();
-    result.showError(message);
+    result.showError(message, closest);
   }
 
   // overlay: boxes for the digits of a number (overlay.js); size(): the image's own pixel size, to map them.
@@ -38,7 +38,7 @@ export function createSender({ url, result, corrections }) {
         corrections.offer({ blob, filename, mode, predicted: String(data.digit) });
       } else {
         overlay?.clear();
-        fail(serverError(res, data));
+        fail(serverError(res, data), data?.error?.closest);
       }
     } catch {
       if (current()) fail(UNREACHABLE);
