@@ -108,6 +108,7 @@ class ML:
                 min_side=int(app.config["MIN_IMAGE_SIDE"]),
                 max_frames=int(app.config["MAX_FRAMES"]),
                 uncertain_below=float(app.config["UNCERTAIN_BELOW"]),
+                not_a_digit_above=float(app.config["NOT_A_DIGIT_ABOVE"]),
                 batch_workers=max(1, int(app.config["BATCH_WORKERS"])),
             ),
         )

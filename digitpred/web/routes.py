@@ -19,7 +19,7 @@ from digitpred.web.forms import UploadForm
 @bp.route("/", methods=["GET", "POST"])
 def index():
     form = UploadForm()
-    result = number = error = correct = None
+    result = number = error = correct = closest = None
     status = 200
     if form.is_submitted():
         if form.validate():
@@ -28,6 +28,7 @@ def index():
                 reading = read(data, form.mode.data, ml.holder, ml.settings)
             except DigitpredError as exc:
                 error, status = exc.message, exc.status
+                closest = exc.details().get("closest")  # a refusal still names the nearest digit
             else:
                 shown = {form.mode.data: reading.to_dict()}  # the template shows `result` (a digit) or `number`
                 result, number = shown.get("digit"), shown.get("number")
@@ -36,7 +37,7 @@ def index():
             error = " ".join(msg for messages in form.errors.values() for msg in messages)
             status = 400
     return render_template(
-        "web/index.html", form=form, result=result, number=number, error=error, correct=correct
+        "web/index.html", form=form, result=result, number=number, error=error, correct=correct, closest=closest
     ), status
 
 
