@@ -334,7 +334,7 @@ def test_the_page_offers_corrections(client):
 
     html = client.get("/").get_data(as_text=True)
     config = json.loads(re.search(r'<script type="application/json" id="config">(.*?)</script>', html).group(1))
-    assert config["feedbackUrl"] == "/api/feedback"
+    assert config["correctionsUrl"] == "/api/corrections"
     assert 'id="feedback"' in html and 'id="feedback-right"' in html and 'id="feedback-number-input"' in html
     assert sorted(re.findall(r'data-label="(\d)"', html)) == [str(d) for d in range(10)]
     # That the page's script sends corrections there is checked in a real browser: tests/browser/test_feedback_page.py

@@ -100,7 +100,7 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
 
 
 def test_corrections_train_a_model_that_is_compared_with_the_shipped_one(config, fake_model, mnist_dir, tmp_path):
-    """Corrections -> export-feedback -> train --extra -> evaluate --model shipped --model new, side by side."""
+    """Corrections -> export-corrections -> train --extra -> evaluate --model shipped --model new, side by side."""
     pytest.importorskip("tensorflow", reason="training needs the [train] extra")
     import io
 
@@ -116,11 +116,11 @@ def test_corrections_train_a_model_that_is_compared_with_the_shipped_one(config,
     client = app.test_client()
     for i in range(6):
         rv = client.post(
-            "/api/feedback", data={"image": (io.BytesIO(canvas_png(images[i])), "d.png"), "label": str(labels[i])}
+            "/api/corrections", data={"image": (io.BytesIO(canvas_png(images[i])), "d.png"), "label": str(labels[i])}
         )
         assert rv.status_code == 201
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["export-feedback", str(tmp_path / "corrections")])
+    result = runner.invoke(args=["export-corrections", str(tmp_path / "corrections")])
     assert "wrote 6 digits" in result.output, result.output
 
     out = tmp_path / "out"

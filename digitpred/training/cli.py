@@ -73,7 +73,7 @@ def _validation_size_option(help: str):
     "--extra",
     multiple=True,
     type=click.Path(exists=True, file_okay=False),
-    help="Also train on every digit in this IDX folder (e.g. from export-feedback); repeatable.",
+    help="Also train on every digit in this IDX folder (e.g. from export-corrections); repeatable.",
 )
 @click.option(
     "--extra-weight",

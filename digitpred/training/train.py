@@ -104,7 +104,7 @@ def train(
     `rendered_scan`, `rendered_photo` and `rendered_tiny` as many made into low-resolution scans, phone photos of
     paper and frame-filling scans of a few cells a side; `rendered_styles` as many drawn in other hands (flagged 1s,
     crossed 7s, open 4s, ...) and `rendered_negatives` things that are not digits (class 10).
-    `extra` adds every digit of those IDX folders (e.g. people's corrections, `flask export-feedback`), each counting
+    `extra` adds every digit of those IDX folders (e.g. people's corrections, `flask export-corrections`), each counting
     `extra_weight` times as much as a training digit in the loss; none of them is held out. `init` fine-tunes that
     Keras model (same architecture) instead of starting afresh, at a tenth of the learning rate.
     """

@@ -16,7 +16,7 @@ import { createUpload } from "./upload.js";
 const config = JSON.parse(byId("config").textContent);
 
 const result = createResultPanel();
-const corrections = createCorrections({ url: config.feedbackUrl });
+const corrections = createCorrections({ url: config.correctionsUrl });
 const sender = createSender({ url: config.predictUrl, result, corrections });
 
 // Keyed by the tab each pad sits on.

@@ -1,4 +1,4 @@
-// Corrections under an answer: "That's right", or the true digit or number, sent to /api/feedback with the same
+// Corrections under an answer: "That's right", or the true digit or number, sent to /api/corrections with the same
 // image the answer was for. Only the answer on show can be corrected; a reply about an older one is dropped.
 
 import { UNREACHABLE, postForm, serverError } from "./api.js";

@@ -13,7 +13,7 @@ from PIL import Image  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from digitpred.corrections.models import Correction  # noqa: E402
+from digitpred.corrections.tables import Correction  # noqa: E402
 from digitpred.extensions import db  # noqa: E402
 from tests.browser.helpers import ONE, expect_digit, mouse_draw  # noqa: E402
 
