@@ -8,7 +8,7 @@ from flask import Flask, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from digitpred.extensions import retry_after
+from digitpred.extensions import limiter
 from digitpred.ml.errors import DigitpredError
 
 
@@ -45,7 +45,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(exc: RateLimitExceeded):
-        seconds = retry_after()
+        seconds = limiter.retry_after()
         if wants_json():
             message = f"Too many requests from this address (at most {exc.description}); try again in {seconds} s."
             response = error_response("rate_limited", message, 429)

@@ -1,0 +1,28 @@
+"""The rate limit: Flask-Limiter keyed on the client address, and the Retry-After of a 429. Its instance is
+`limiter` (digitpred/extensions.py)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask
+from flask_limiter import Limiter
+
+
+class RateLimiter(Limiter):
+    """Flask-Limiter keyed on the client address. It keeps its settings on the instance, from the first app it
+    meets; so each app's limit is read from its own config per request, and an app with RATELIMIT_ENABLED false
+    is never hooked up (rather than switching the shared instance off for every app). Its counts live in the
+    storage of the app set up last: one app per process, as in production."""
+
+    def init_app(self, app: Flask) -> None:
+        if app.config["RATELIMIT_ENABLED"]:
+            super().init_app(app)
+
+    def retry_after(self) -> int:
+        """Seconds until the breached limit's window resets: the Retry-After of a 429."""
+        current = self.current_limit
+        if current is None:
+            return 60
+        return max(1, math.ceil(current.reset_at - time.time()))
