@@ -29,10 +29,11 @@ from digitpred.synth.strokes import (
 )
 
 # Written like a digit by someone: never a negative.
-LOOKALIKES = set("OoQDIlijJSsZzBbgqGTYyadUu")
+LOOKALIKES = set("OoQDIlijJSsZzBbgqGTYyadUuhnrftecCvVLPpy")
 LETTERS = "".join(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in LOOKALIKES)
-# Not "!", "/", "|", brackets or "()": with the dot dropped as a speck, or leaning, they are written like a 1.
-SYMBOLS = "&?#@%*=+€£¥§∞πΩΔΣ♥★✓→←♪☺¶µ¤®©±÷×<>"
+# Not "!", "/", "|", brackets or "()": with the dot dropped as a speck, or leaning, they are written like a 1;
+# nor § (a 5 or an 8), £ (a 2 or a 4), Δ (a closed 4), µ (a 4) or ± (a crossed 1 or a 4).
+SYMBOLS = "&?#@%*=+€¥∞πΩΣ♥★✓→←♪☺¶¤®©÷×<>"
 
 TRAIN_FONTS = "/usr/share/fonts/truetype/dejavu/DejaVu*.ttf"
 HELD_OUT_FONTS = ("/usr/share/fonts/truetype/liberation/*.ttf", "/usr/share/fonts/truetype/freefont/*.ttf")
@@ -112,7 +113,7 @@ def star(rng):
 
 
 def scribble(rng):
-    points = rng.uniform(0, 1, (int(rng.integers(4, 9)), 2))
+    points = rng.uniform(0, 1, (int(rng.integers(9, 15)), 2))  # many turns: a scribble, never a digit by chance
     return [
         np.concatenate(
             [bezier(points[i], *rng.uniform(0, 1, (2, 2)), points[i + 1], 10) for i in range(len(points) - 1)]
@@ -233,7 +234,7 @@ def doodle(maker: Callable, rng: np.random.Generator) -> Image.Image:
 def pair(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """Two real digits drawn side by side, apart or touching: one field that is not one digit."""
     a, b = skeleton_segments(first), skeleton_segments(second)
-    b = b + np.array([u(rng, 14, 26), u(rng, -3, 3)])
+    b = b + np.array([u(rng, 18, 28), u(rng, -3, 3)])
     return draw_segments(lean(np.concatenate([a, b]), rng, slant=0.2), rng)
 
 

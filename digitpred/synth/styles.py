@@ -33,7 +33,8 @@ def u(rng: np.random.Generator, a: float, b: float) -> float:
 def one(rng: np.random.Generator) -> list[Polyline]:
     """A continental 1: a flag from the top, often nearly as long as the stem; sometimes a base."""
     top, foot = (0.55, 0.0), (0.5 + u(rng, -0.04, 0.04), 1.0)
-    length, angle = u(rng, 0.15, 0.75), np.radians(u(rng, 15, 65))
+    # A 7's bar lies near level; a 1's flag falls steeply, whatever its length.
+    length, angle = u(rng, 0.15, 0.7), np.radians(u(rng, 32, 70))
     end = (top[0] - length * np.cos(angle), top[1] + length * np.sin(angle))
     bend = u(rng, -0.08, 0.08)
     flag = bezier(end, ((end[0] + top[0]) / 2, (end[1] + top[1]) / 2 + bend), (top[0] - 0.02, 0.02), top, 12)
@@ -152,7 +153,7 @@ def decorate(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndar
     extra: list[Polyline] = []
     if label == 1:
         top = pts[pts[:, 1].argmin()]
-        length, angle = h * u(rng, 0.2, 0.7), np.radians(u(rng, 15, 60))
+        length, angle = h * u(rng, 0.2, 0.65), np.radians(u(rng, 32, 68))
         extra.append(line(top, (top[0] - length * np.cos(angle), top[1] + length * np.sin(angle))))
         if rng.random() < 0.4:
             foot = pts[pts[:, 1].argmax()]
