@@ -81,7 +81,7 @@ def test_litert_batches_of_any_size(heldout):
     x = heldout[0][:33].astype(np.float32)[..., None] / 255.0
     one_by_one = np.concatenate([model(x[i : i + 1]) for i in range(len(x))])
     together = model(x)
-    assert together.shape == (33, 10)
+    assert together.shape == (33, 11)  # the reader's ten digits and the gate's "not a digit"
     assert np.allclose(one_by_one, together, atol=1e-5)
     assert np.allclose(together.sum(axis=1), 1.0, atol=1e-4)
 
@@ -95,8 +95,30 @@ def test_a_large_batch_runs_in_slices_that_keep_the_interpreter_small(heldout):
     together = model(x)
     assert np.array_equal(together, np.concatenate([model(x[i : i + 1]) for i in range(len(x))]))
     model(x)
-    assert model._interpreter.get_input_details()[0]["shape"][0] <= LiteRTModel.SLICE < len(x)
-    assert model(x[:0]).shape == (0, 10)
+    for part in (model.reader, model.gate):
+        assert isinstance(part, LiteRTModel)
+        assert part._interpreter.get_input_details()[0]["shape"][0] <= LiteRTModel.SLICE < len(x)
+    assert model(x[:0]).shape == (0, 11)
+
+
+def test_the_shipped_reader_keeps_its_digits_and_the_gate_says_whether_there_is_one(heldout, tmp_path):
+    """Beside the reader lies the gate: loaded together, each digit's reading is the reader's own, scaled by the
+    gate's share for "a digit"; a reader alone (no gate beside it) answers ten classes."""
+    import shutil
+
+    from digitpred.ml.model import Gated, gate_path
+
+    x = heldout[0][:40].astype(np.float32)[..., None] / 255.0
+    shutil.copy(default_model_path(), tmp_path / "digitpred-cnn.tflite")
+    reader = load_model(tmp_path / "digitpred-cnn.tflite")(x)
+    gate = load_model(gate_path(default_model_path()))(x)
+    both = load_model(default_model_path())
+    assert isinstance(both, Gated) and reader.shape == (40, 10) and gate.shape == (40, 11)
+    together = both(x)
+    assert np.allclose(together[:, 10], gate[:, 10], atol=1e-6)
+    assert (together[:, :10].argmax(axis=1) == reader.argmax(axis=1)).all()
+    assert np.allclose(together.sum(axis=1), 1.0, atol=1e-4)
+    assert (together[:, 10] < 0.5).mean() > 0.95  # held-out digits are digits
 
 
 def test_keras_backend_matches_litert(heldout):

@@ -74,7 +74,7 @@ def evaluate_command(sources, report_path, json_path, record, model_paths):
                 + "  ".join(f"{d if d < 10 else 'not a digit'} {acc:.1%}" for d, n, acc in report.per_class() if n)
             )
             flagged = report.flagged()
-            if flagged["mistakes"] is not None:
+            if flagged["mistakes"] is not None and flagged["right"] is not None:
                 click.echo(
                     f"  flagged unsure: {flagged['mistakes']:.0%} of the mistakes, "
                     f"{flagged['right']:.1%} of the right answers"

@@ -1,4 +1,7 @@
-"""The model behind one small interface (float32 N×28×28×1 in, N×10 probabilities out), loaded lazily.
+"""The model behind one small interface (float32 N×28×28×1 in, N×10 or N×11 probabilities out), loaded lazily.
+
+Beside the reader (digitpred-cnn) may lie a gate (digitpred-gate): an eleven-class model whose last class is "not a
+digit". Loaded together, the reader reads the digit and the gate says whether there is one.
 
 Serving runs the LiteRT export; the Keras model is an optional backend that needs TensorFlow.
 """
@@ -22,6 +25,7 @@ log = logging.getLogger(__name__)
 
 BACKENDS = ("litert", "keras")
 MODEL_NAME = "digitpred-cnn"
+GATE_NAME = "digitpred-gate"
 
 
 class Model(Protocol):
@@ -37,6 +41,11 @@ def default_model_path() -> Path:
         return Path(str(resources.files("digitpred.models").joinpath(f"{MODEL_NAME}.tflite")))
     except ModuleNotFoundError:
         return Path(__file__).resolve().parents[2] / "models" / f"{MODEL_NAME}.tflite"
+
+
+def gate_path(model_path: str | Path) -> Path:
+    """Where the gate lies for a reader: beside it, in the same format."""
+    return Path(model_path).with_name(GATE_NAME + Path(model_path).suffix)
 
 
 def metadata_path(model_path: str | Path) -> Path:
@@ -111,7 +120,26 @@ class KerasModel:
         return np.asarray(self._model(batch, training=False))
 
 
-def load_model(path: str | Path, backend: str = "litert", num_threads: int = 1) -> Model:
+class Gated:
+    """A reader and a gate as one model: the reader's ten digit probabilities, scaled by the gate's probability
+    that there is a digit at all, then the gate's "not a digit". The reader keeps its accuracy on digits; the
+    gate, trained on things that are not digits as well, only decides whether to refuse."""
+
+    def __init__(self, reader: Model, gate: Model) -> None:
+        self.reader, self.gate = reader, gate
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        digits = np.asarray(self.reader(batch), dtype=np.float32)[:, :10]
+        gate = np.asarray(self.gate(batch), dtype=np.float32)
+        if gate.ndim != 2 or gate.shape[1] != 11:
+            raise ModelNotReady("The gate model must answer eleven classes, the last one 'not a digit'.")
+        not_a_digit = gate[:, 10:]
+        digits = digits / np.maximum(digits.sum(axis=1, keepdims=True), 1e-12)
+        return np.concatenate([digits * (1 - not_a_digit), not_a_digit], axis=1)
+
+
+def load_model(path: str | Path, backend: str = "litert", num_threads: int = 1, gate: bool = True) -> Model:
+    """The model at `path`, with the gate beside it when there is one (and `gate` is true)."""
     path = Path(path)
     if backend not in BACKENDS:
         raise ValueError(f"unknown model backend {backend!r}; use one of {', '.join(BACKENDS)}")
@@ -120,6 +148,8 @@ def load_model(path: str | Path, backend: str = "litert", num_threads: int = 1) 
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     model: Model = KerasModel(path, num_threads) if backend == "keras" else LiteRTModel(path, num_threads)
+    if gate and gate_path(path).is_file():
+        model = Gated(model, load_model(gate_path(path), backend, num_threads, gate=False))
     # Warm up: the first call allocates tensors (and traces, under Keras), so no request pays for it.
     model(np.zeros((1, 28, 28, 1), dtype=np.float32))
     return model

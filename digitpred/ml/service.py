@@ -33,7 +33,7 @@ class Settings:
     uncertain_below: float = 0.8
     # At or above this probability of "not a digit" the image is refused (422 not_a_digit): lower refuses more
     # readily. A model without that class never refuses.
-    not_a_digit_above: float = 0.5
+    not_a_digit_above: float = 0.85
     preprocess: Options = Options()
     # Threads a batch uses: one preprocesses while the others decode the next images (see prepare_each).
     batch_workers: int = 1

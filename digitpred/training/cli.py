@@ -88,6 +88,13 @@ def _validation_size_option(help: str):
     type=click.Path(exists=True, dir_okay=False),
     help="Fine-tune this .keras model (e.g. the shipped one) instead of training from scratch.",
 )
+@click.option(
+    "--name",
+    default="digitpred-cnn",
+    show_default=True,
+    type=click.Choice(["digitpred-cnn", "digitpred-gate"]),
+    help="The files' name: the reader, or the gate that refuses what is not a digit (served beside the reader).",
+)
 def train_command(
     data_dir,
     out_dir,
@@ -106,6 +113,7 @@ def train_command(
     extra,
     extra_weight,
     init,
+    name,
 ):
     """Train the CNN (needs the [train] extra), holding out the last 10,000 digits."""
     try:
@@ -130,6 +138,7 @@ def train_command(
         extra=extra,
         extra_weight=extra_weight,
         init=init,
+        name=name,
         log=click.echo,
     )
     click.echo(

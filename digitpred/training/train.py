@@ -49,7 +49,9 @@ def start_from(model, init: str | Path) -> None:
 
     for target, source in zip(model.weights, keras.saving.load_model(init, compile=False).weights, strict=True):
         value = source.numpy()
-        if tuple(target.shape) != value.shape:
+        if tuple(target.shape) != value.shape and target.shape[-1] < value.shape[-1]:
+            value = value[..., : target.shape[-1]]  # an eleven-class head into a ten-class one: the digits
+        elif tuple(target.shape) != value.shape:
             fresh = target.numpy() * 0.1
             if fresh.ndim == 1:
                 fresh[:] = -2.0
@@ -95,6 +97,7 @@ def train(
     extra: list[str | Path] | tuple = (),
     extra_weight: float = 1.0,
     init: str | Path | None = None,
+    name: str = MODEL_NAME,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Train, then write <name>.keras, <name>.tflite and <name>.json into out_dir; return the metadata.
@@ -106,7 +109,8 @@ def train(
     crossed 7s, open 4s, ...) and `rendered_negatives` things that are not digits (class 10).
     `extra` adds every digit of those IDX folders (e.g. people's corrections, `flask export-corrections`), each counting
     `extra_weight` times as much as a training digit in the loss; none of them is held out. `init` fine-tunes that
-    Keras model (same architecture) instead of starting afresh, at a tenth of the learning rate.
+    Keras model (same architecture) instead of starting afresh, at a tenth of the learning rate. `name` names the
+    files: digitpred-cnn for the reader, digitpred-gate for the gate that refuses what is not a digit.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
@@ -163,7 +167,8 @@ def train(
     )
     val_ds = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(512)
 
-    model = build_model()
+    # The eleventh class, "not a digit", only where there are things that are not digits to learn it from.
+    model = build_model(classes=11 if rendered_negatives else 10)
     steps = epochs * int(np.ceil(len(x_train) / batch_size))
     if init:
         start_from(model, init)
@@ -188,17 +193,17 @@ def train(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    keras_path = out_dir / f"{MODEL_NAME}.keras"
-    tflite_path = out_dir / f"{MODEL_NAME}.tflite"
+    keras_path = out_dir / f"{name}.keras"
+    tflite_path = out_dir / f"{name}.tflite"
     model.save(keras_path)
     export_litert(model, tflite_path)
 
     meta = {
-        "name": MODEL_NAME,
+        "name": name,
         "version": dt.datetime.now(dt.timezone.utc).strftime("%Y.%m.%d.%H%M"),
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "input_shape": [28, 28, 1],
-        "classes": [*range(10), "not a digit"],
+        "classes": [*range(10), "not a digit"] if rendered_negatives else list(range(10)),
         "parameters": int(model.count_params()),
         "training": {
             "data": "MNIST training split, first 50,000 digits, with augmentation"
@@ -237,5 +242,5 @@ def train(
             "keras": {"name": keras_path.name, "sha256": sha256(keras_path)},
         },
     }
-    (out_dir / f"{MODEL_NAME}.json").write_text(json.dumps(meta, indent=2) + "\n")
+    (out_dir / f"{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
