@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from digitpred.ml.model import Model, ModelHolder, default_model_path, load_model, read_metadata
+from digitpred.ml.model import Model, ModelHolder, default_model_path, gate_path, load_model, read_metadata
 from digitpred.ml.service import Settings
 
 
@@ -26,6 +26,8 @@ class ML:
             model_path=str(path),
             backend=backend,
             metadata=read_metadata(path),
+            # The gate beside the reader, when there is one: it answers "not a digit" (digitpred/ml/model.py).
+            gate_metadata=read_metadata(gate_path(path)) if gate_path(path).is_file() else None,
             settings=Settings(
                 max_pixels=int(app.config["MAX_IMAGE_PIXELS"]),
                 max_side=int(app.config["MAX_IMAGE_SIDE"]),

@@ -64,21 +64,30 @@ def health():
 
 @bp.get("/model")
 def model_info():
-    meta = ml.state["metadata"]
+    meta, gate = ml.state["metadata"], ml.state["gate_metadata"]
     validation = meta.get("validation", {})
+    classes = meta.get("classes", list(range(10)))
     return jsonify(
         {
             "name": meta.get("name", MODEL_NAME),
             "version": meta.get("version"),
             "backend": ml.state["backend"],
             "input_shape": meta.get("input_shape", [28, 28, 1]),
-            "classes": meta.get("classes", list(range(10))),
+            "classes": [*classes, "not a digit"] if gate and "not a digit" not in classes else classes,
             "validation_accuracy": validation.get("accuracy"),
             "validation_digits": validation.get("digits", VALIDATION_SIZE),
             "sha256": ml.file_sha256(),
             "trained_at": meta.get("trained_at"),
             "training": meta.get("training", {}),
             "evaluations": meta.get("evaluations", {}),
+            "gate": None
+            if gate is None
+            else {
+                "name": gate.get("name"),
+                "version": gate.get("version"),
+                "validation_accuracy": gate.get("validation", {}).get("accuracy"),
+                "training": gate.get("training", {}),
+            },
             "loaded": ml.holder.ready,
         }
     )
