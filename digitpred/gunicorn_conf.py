@@ -21,3 +21,17 @@ raw_env = [f"FLASK_PRELOAD_MODEL={os.environ.get('FLASK_PRELOAD_MODEL', 'true')}
 # numpy, scipy and TensorFlow start a thread per core unless told otherwise.
 for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(name, "1")
+
+
+def post_fork(server, worker) -> None:
+    """At most two malloc arenas per worker. glibc gives each thread that allocates under contention an arena of
+    its own (up to eight per core), and what a thread's image decoding leaves there stays resident: with four
+    threads a worker held about 127 MB after the benchmark, against the 120 MB budget."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass  # not glibc (musl, macOS): its allocator has no such setting
