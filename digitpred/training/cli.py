@@ -11,13 +11,13 @@ from digitpred.mnist import DEFAULT_DATA, VALIDATION_SIZE
 DEFAULT_OUT = "models"
 
 
-def _rendered_option(name: str, how: str):
+def _rendered_option(name: str, how: str, what: str = "training digits"):
     return click.option(
         name,
         default=0,
         show_default=True,
         type=click.IntRange(0),
-        help=f"Also train on this many training digits {how}, put through the serving pipeline.",
+        help=f"Also train on this many {what} {how}, put through the serving pipeline.",
     )
 
 
@@ -54,12 +54,8 @@ def _validation_size_option(help: str):
 @_rendered_option("--rendered-photo", "made into phone photos of paper")
 @_rendered_option("--rendered-tiny", "scanned at a few cells a side and enlarged")
 @_rendered_option("--rendered-styles", "drawn in other hands (flagged 1s, crossed 7s, open 4s, one-stroke 5s)")
-@click.option(
-    "--rendered-negatives",
-    default=0,
-    show_default=True,
-    type=click.IntRange(0),
-    help="Also train on this many things that are not digits (letters, symbols, doodles, pairs of digits).",
+@_rendered_option(
+    "--rendered-negatives", "(letters, symbols, doodles, pairs of digits)", what="things that are not digits"
 )
 @click.option(
     "--cache",
