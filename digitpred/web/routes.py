@@ -75,4 +75,10 @@ def feedback():
 def model_card():
     """The model's figures: held-out accuracy, each realistic set's accuracy and confusion, its training."""
     state = ml.state
-    return render_template("web/model.html", meta=state["metadata"], sha256=ml.file_sha256(), backend=state["backend"])
+    return render_template(
+        "web/model.html",
+        meta=state["metadata"],
+        gate=state["gate_metadata"],
+        sha256=ml.file_sha256(),
+        backend=state["backend"],
+    )
