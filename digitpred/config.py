@@ -40,8 +40,8 @@ DEFAULTS: dict = {
     "UNCERTAIN_BELOW": 0.8,
     # At or above this probability of "not a digit" an image is refused (422 not_a_digit, with the closest digit),
     # and in number mode such a mark is left out of the number: lower refuses more readily, 1.01 never. At 0.85 the
-    # tuning sets (held-out digits 5000-6499) had 0.47% of canvases and 0.33% of other hands refused, and 86% of
-    # the things that are not digits (0.5: 1.0%, 0.6% and 92%).
+    # tuning sets (held-out digits 5000-6499) had 0.47% of canvases and 0.33% of other hands refused, and 88% of
+    # the things that are not digits (0.5: 1.0%, 0.6% and 93%).
     "NOT_A_DIGIT_ABOVE": 0.85,
     # The corrections database: any SQLAlchemy URL (postgresql://... runs on psycopg). None: DATABASE_URL, and
     # without that a SQLite file, digitpred.sqlite, in the instance folder.
