@@ -18,9 +18,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from digitpred.ml.model import NOT_A_DIGIT
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
-# Things that are not digits sit in DIR/not-a-digit/ and count as this label: refusing them is right.
-NOT_A_DIGIT, NOT_A_DIGIT_FOLDER = 10, "not-a-digit"
+# Things that are not digits sit in DIR/not-a-digit/ and count as the model's not-a-digit class: refusing them is
+# right.
+NOT_A_DIGIT_FOLDER = "not-a-digit"
 
 
 @dataclass
@@ -62,12 +65,14 @@ class Report:
         error answers."""
         m = np.zeros((11, 12), dtype=int)
         for o in self.outcomes:
-            m[o.label, o.digit if o.digit is not None else (10 if o.refused else 11)] += 1
+            m[o.label, o.digit if o.digit is not None else (NOT_A_DIGIT if o.refused else NOT_A_DIGIT + 1)] += 1
         return m
 
     def per_class(self) -> list[tuple[int, int, float]]:
         m = self.confusion()
-        return [(d, int(m[d].sum()), float(m[d, d] / m[d].sum()) if m[d].sum() else 0.0) for d in range(11)]
+        return [
+            (d, int(m[d].sum()), float(m[d, d] / m[d].sum()) if m[d].sum() else 0.0) for d in range(NOT_A_DIGIT + 1)
+        ]
 
     def flagged(self) -> dict:
         """How often the answer said it was unsure, among the mistakes and among the right answers: the flag
@@ -107,8 +112,8 @@ def labelled_images(source: str | Path) -> Iterator[tuple[Path, int]]:
                     continue  # a header or a blank line
                 yield (source.parent / row[0].strip()), int(row[1])
         return
-    for digit in range(11):
-        folder = source / (str(digit) if digit < 10 else NOT_A_DIGIT_FOLDER)
+    for digit in range(NOT_A_DIGIT + 1):
+        folder = source / (str(digit) if digit != NOT_A_DIGIT else NOT_A_DIGIT_FOLDER)
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
                 if path.suffix.lower() in IMAGE_SUFFIXES:

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 BACKENDS = ("litert", "keras")
 MODEL_NAME = "digitpred-cnn"
 GATE_NAME = "digitpred-gate"
+# The class after the ten digits, in an eleven-class model: everything that is not a digit.
+NOT_A_DIGIT = 10
 
 
 class Model(Protocol):
@@ -129,11 +131,11 @@ class Gated:
         self.reader, self.gate = reader, gate
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
-        digits = np.asarray(self.reader(batch), dtype=np.float32)[:, :10]
+        digits = np.asarray(self.reader(batch), dtype=np.float32)[:, :NOT_A_DIGIT]
         gate = np.asarray(self.gate(batch), dtype=np.float32)
-        if gate.ndim != 2 or gate.shape[1] != 11:
+        if gate.ndim != 2 or gate.shape[1] != NOT_A_DIGIT + 1:
             raise ModelNotReady("The gate model must answer eleven classes, the last one 'not a digit'.")
-        not_a_digit = gate[:, 10:]
+        not_a_digit = gate[:, NOT_A_DIGIT:]
         digits = digits / np.maximum(digits.sum(axis=1, keepdims=True), 1e-12)
         return np.concatenate([digits * (1 - not_a_digit), not_a_digit], axis=1)
 
@@ -148,7 +150,7 @@ def load_model(path: str | Path, backend: str = "litert", num_threads: int = 1, 
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     model: Model = KerasModel(path, num_threads) if backend == "keras" else LiteRTModel(path, num_threads)
-    if gate and gate_path(path).is_file():
+    if gate and gate_path(path) != path and gate_path(path).is_file():
         model = Gated(model, load_model(gate_path(path), backend, num_threads, gate=False))
     # Warm up: the first call allocates tensors (and traces, under Keras), so no request pays for it.
     model(np.zeros((1, 28, 28, 1), dtype=np.float32))

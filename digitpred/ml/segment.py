@@ -21,6 +21,7 @@ from PIL import Image
 from scipy import ndimage
 
 from digitpred.ml.errors import NoDigit, TooManyDigits
+from digitpred.ml.model import NOT_A_DIGIT
 from digitpred.ml.preprocess import Options, ink_map, to_field, with_rim
 from digitpred.ml.shapes import misfit
 
@@ -436,8 +437,8 @@ def _choose(c: _Candidates, probs: np.ndarray | None) -> list[int]:
         # but a clean digit stands far further from the rest than a pair of digits or half a digit does.
         # Where the model has a not-a-digit class, its share counts among the others: half a digit or two
         # digits run together, refused as no digit, lose their odds of being any one digit.
-        others = np.maximum(probs.sum(axis=1, keepdims=True) - probs, 1e-30)[:, :10]
-        digits = probs[:, :10]
+        others = np.maximum(probs.sum(axis=1, keepdims=True) - probs, 1e-30)[:, :NOT_A_DIGIT]
+        digits = probs[:, :NOT_A_DIGIT]
         odds = np.minimum(np.log(digits + 1e-30) - np.log(others), ODDS_CAP)
         logp = np.log(digits + 1e-9) + ODDS_WEIGHT * odds
     logp = logp - MISFIT_WEIGHT * np.maximum(c.misfits - MISFIT_FREE, 0.0)

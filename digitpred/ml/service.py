@@ -15,7 +15,7 @@ from PIL import Image
 
 from digitpred.ml.decode import DEFAULT_MAX_FRAMES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, DEFAULT_MIN_SIDE, decode
 from digitpred.ml.errors import DigitpredError, InvalidMode, ModelNotReady, NoDigit, NotADigit
-from digitpred.ml.model import Model, ModelHolder
+from digitpred.ml.model import NOT_A_DIGIT, Model, ModelHolder
 from digitpred.ml.preprocess import Options, preprocess
 from digitpred.ml.segment import segment
 
@@ -90,7 +90,7 @@ def probabilities(model: Model, fields: np.ndarray) -> np.ndarray:
     if (
         probs.ndim != 2
         or probs.shape[0] != len(fields)
-        or probs.shape[1] not in (10, 11)
+        or probs.shape[1] not in (NOT_A_DIGIT, NOT_A_DIGIT + 1)
         or not np.isfinite(probs).all()
     ):
         raise ModelNotReady("The model gave an answer of the wrong shape.")
@@ -106,10 +106,10 @@ def classify(model: Model, fields: np.ndarray, settings: Settings = Settings()) 
 def predictions(fields: np.ndarray, probs: np.ndarray, settings: Settings = Settings()) -> list[Prediction]:
     results = []
     for field, p in zip(fields, probs, strict=False):
-        digits = p[:10]
+        digits = p[:NOT_A_DIGIT]
         digit = int(digits.argmax())
         confidence = float(digits[digit])
-        not_a_digit = float(p[10]) if len(p) > 10 else None
+        not_a_digit = float(p[NOT_A_DIGIT]) if len(p) > NOT_A_DIGIT else None
         results.append(
             Prediction(digit, confidence, digits.tolist(), field, confidence < settings.uncertain_below, not_a_digit)
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from digitpred.ml.errors import DigitpredError
+from digitpred.ml.model import NOT_A_DIGIT
 from digitpred.ml.preprocess import preprocess
 from digitpred.ml.service import prepare
 from digitpred.synth import negatives, styles
@@ -63,7 +64,6 @@ def _negative(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.nda
 MAKERS = {"canvas": _canvas, "scan": _scan, "photo": _photo, "tiny": _tiny}
 LABELLED = {"styles": _styled, "negatives": _negative}  # makers that need the label, or make their own
 KINDS = (*MAKERS, *LABELLED)  # the order sets each kind's seeds: canvas first, as before scans and photos existed
-NOT_A_DIGIT = 10  # the class of everything that is not a digit
 
 
 def _render_one(args: tuple[str, np.ndarray, int, int]) -> np.ndarray | None:

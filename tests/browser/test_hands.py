@@ -3,6 +3,9 @@ shown small, and a leaning 1 with a long flag, a 1 with a base and a crossed 7 a
 
 from __future__ import annotations
 
+import math
+import re
+
 import pytest
 
 pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')")
@@ -15,7 +18,6 @@ from tests.browser.helpers import PageErrors, expect_digit, mouse_draw  # noqa: 
 def _heart(n: int = 24) -> list[list[tuple[float, float]]]:
     """The classic heart curve, drawn as one would with a mouse: each side from the dip at the top round its lobe
     down to the point."""
-    import math
 
     def side(sign: int) -> list[tuple[float, float]]:
         points = []
@@ -43,7 +45,7 @@ def test_a_heart_is_refused_and_the_closest_digit_shown_small(page: Page):
     mouse_draw(page, HEART)
     expect(page.locator("#result-error")).to_have_text("That doesn't look like a digit.")
     expect(page.locator("#result-closest")).to_be_visible()
-    expect(page.locator("#result-closest-digit")).to_have_text(__import__("re").compile(r"^[0-9]$"))
+    expect(page.locator("#result-closest-digit")).to_have_text(re.compile(r"^[0-9]$"))
     expect(page.locator("#result-body")).to_be_hidden()
     assert not errors.messages
 
