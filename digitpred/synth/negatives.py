@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from digitpred.synth.strokes import (
     arc,
+    between,
     bezier,
     colours,
     draw_segments,
@@ -72,15 +73,11 @@ def glyph(char: str, font_path: str, rng: np.random.Generator, side: int = 280) 
     return canvas
 
 
-def u(rng: np.random.Generator, a: float, b: float) -> float:
-    return float(rng.uniform(a, b))
-
-
 # Doodles for training.
 
 
 def heart(rng):
-    w = u(rng, 0.3, 0.5)
+    w = between(rng, 0.3, 0.5)
     left = bezier((0.5, 0.3), (0.5 - w * 0.3, -0.05), (0.5 - w * 1.4, 0.2), (0.5, 1.0))
     right = bezier((0.5, 0.3), (0.5 + w * 0.3, -0.05), (0.5 + w * 1.4, 0.2), (0.5, 1.0))
     return [left, right]
@@ -96,11 +93,11 @@ def smiley(rng):
 
 
 def cross(rng):
-    return [line((0.0, 0.0), (1.0, 1.0)), line((1.0, u(rng, 0.0, 0.15)), (u(rng, 0.0, 0.15), 1.0))]
+    return [line((0.0, 0.0), (1.0, 1.0)), line((1.0, between(rng, 0.0, 0.15)), (between(rng, 0.0, 0.15), 1.0))]
 
 
 def house(rng):
-    roof = u(rng, 0.3, 0.45)
+    roof = between(rng, 0.3, 0.45)
     strokes = [path((0.1, roof), (0.5, 0.0), (0.9, roof)), path((0.15, roof), (0.15, 1.0), (0.85, 1.0), (0.85, roof))]
     if rng.random() < 0.6:
         strokes.append(path((0.42, 1.0), (0.42, 0.7), (0.58, 0.7), (0.58, 1.0)))
@@ -108,7 +105,7 @@ def house(rng):
 
 
 def star(rng):
-    t = np.radians(np.arange(6) * 144 - 90 + u(rng, -10, 10))
+    t = np.radians(np.arange(6) * 144 - 90 + between(rng, -10, 10))
     return [np.stack([0.5 + 0.5 * np.cos(t), 0.5 + 0.5 * np.sin(t)], axis=1)]
 
 
@@ -124,7 +121,7 @@ def scribble(rng):
 def zigzag(rng):
     n = int(rng.integers(3, 7))
     xs = np.linspace(0, 1, 2 * n + 1)
-    ys = np.where(np.arange(2 * n + 1) % 2 == 0, 0.0, u(rng, 0.3, 1.0))
+    ys = np.where(np.arange(2 * n + 1) % 2 == 0, 0.0, between(rng, 0.3, 1.0))
     return [np.stack([xs, ys], axis=1)]
 
 
@@ -178,14 +175,14 @@ def arrow(rng):
 
 
 def spiral(rng):
-    t = np.linspace(0, u(rng, 3, 5) * np.pi, 60)
+    t = np.linspace(0, between(rng, 3, 5) * np.pi, 60)
     r = 0.5 * t / t[-1]
     return [np.stack([0.5 + r * np.cos(t), 0.5 + r * np.sin(t)], axis=1)]
 
 
 def sun(rng):
     strokes = [arc((0.5, 0.5), (0.22, 0.22), 0, 360, 24)]
-    for a in np.radians(np.arange(0, 360, 45) + u(rng, 0, 45)):
+    for a in np.radians(np.arange(0, 360, 45) + between(rng, 0, 45)):
         strokes.append(
             line((0.5 + 0.3 * np.cos(a), 0.5 + 0.3 * np.sin(a)), (0.5 + 0.5 * np.cos(a), 0.5 + 0.5 * np.sin(a)))
         )
@@ -227,14 +224,14 @@ HELD_OUT_DOODLES = (arrow, spiral, sun, envelope, lightning, hash_sign, cloud, s
 
 
 def doodle(maker: Callable, rng: np.random.Generator) -> Image.Image:
-    segs = lean(segments(wobble(maker(rng), rng, u(rng, 0.0, 0.03))), rng, slant=0.2, turn=15)
+    segs = lean(segments(wobble(maker(rng), rng, between(rng, 0.0, 0.03))), rng, slant=0.2, turn=15)
     return draw_segments(segs, rng)
 
 
 def pair(first: np.ndarray, second: np.ndarray, rng: np.random.Generator) -> Image.Image:
     """Two real digits drawn side by side, apart or touching: one field that is not one digit."""
     a, b = skeleton_segments(first), skeleton_segments(second)
-    b = b + np.array([u(rng, 18, 28), u(rng, -3, 3)])
+    b = b + np.array([between(rng, 18, 28), between(rng, -3, 3)])
     return draw_segments(lean(np.concatenate([a, b]), rng, slant=0.2), rng)
 
 

@@ -12,6 +12,11 @@ from digitpred.synth.render import skeleton
 Polyline = np.ndarray  # K×2 points, x right and y down, in any unit
 
 
+def between(rng: np.random.Generator, a: float, b: float) -> float:
+    """One uniform draw from [a, b), as a float: the stroke programs' every random length and angle."""
+    return float(rng.uniform(a, b))
+
+
 def line(a, b, n: int = 12) -> Polyline:
     t = np.linspace(0, 1, n)[:, None]
     return (1 - t) * np.asarray(a, float) + t * np.asarray(b, float)
