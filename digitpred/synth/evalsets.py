@@ -12,6 +12,7 @@ from PIL import Image, ImageFilter
 
 from digitpred.evaluation.report import NOT_A_DIGIT_FOLDER
 from digitpred.synth.render import Stroke, draw, place
+from digitpred.synth.strokes import colours
 
 # Added to --seed for each set; fixed, so that a set stays the same as kinds are added.
 SEEDS = {"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4, "notebook": 5, "styles": 6, "nondigits": 7}
@@ -29,18 +30,7 @@ def canvas(digit: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
     width = rng.uniform(2, 40) if rng.random() < 0.8 else rng.uniform(2, 8)
     width = min(width, height / 3)
     centre = place(height, width, rng)
-    style = rng.integers(5)
-    if style == 0:
-        ink, background = (0, 0, 0, 255), (255, 255, 255, 255)
-    elif style == 1:
-        ink, background = (0, 0, 0, 255), (0, 0, 0, 0)
-    elif style == 2:
-        ink, background = (255, 255, 255, 255), (0, 0, 0, 255)
-    elif style == 3:
-        ink, background = tuple(int(v) for v in rng.integers(0, 120, 3)) + (255,), (0, 0, 0, 0)
-    else:
-        ink = tuple(int(v) for v in rng.integers(0, 110, 3)) + (255,)
-        background = tuple(int(v) for v in rng.integers(200, 256, 3)) + (255,)
+    ink, background = colours(rng)
     img = draw(digit, Stroke(height, centre, width, ink, background))
     if rng.random() < 0.15:
         # A stray dot away from the digit, as a careless tap leaves.

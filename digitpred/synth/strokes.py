@@ -132,12 +132,3 @@ def draw_segments(
         d.ellipse([bx - r, by - r, bx + r, by + r], fill=255)
     canvas.paste(Image.new("RGBA", canvas.size, ink), mask=mask)
     return canvas.resize((side, side), Image.BOX)
-
-
-def sketch(strokes: list[Polyline], rng: np.random.Generator, unsteady: float = 0.02, gaps: int = 0) -> Image.Image:
-    """Polylines in a unit box, as a person would draw them on the page's pad."""
-    segs = segments(wobble(strokes, rng, unsteady) if unsteady else strokes)
-    segs = lean(segs, rng)
-    if gaps:
-        segs = lift(segs, rng, gaps)
-    return draw_segments(segs, rng)
