@@ -1,17 +1,33 @@
-"""digitpred: handwritten digit recognition as a web page, a JSON API and a Python package."""
+"""digitpred: handwritten digit recognition as a web page, a JSON API, a command line and a Python package.
+
+    >>> import digitpred
+    >>> digitpred.predict("seven.png").digit
+    7
+"""
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask
+from digitpred.library import predict, predict_many
+from digitpred.ml.errors import DigitpredError
 
-from digitpred.config import DEFAULTS, DEV_SECRET_KEY
+if TYPE_CHECKING:
+    from flask import Flask
 
-__all__ = ["create_app"]
+# The one version number: the package's (pyproject.toml reads it from here), `digitpred --version`, the OpenAPI
+# description and GET /api/model.
+__version__ = "0.2.0"
+
+__all__ = ["DigitpredError", "__version__", "create_app", "predict", "predict_many"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    from flask import Flask
+
+    from digitpred.config import DEFAULTS, DEV_SECRET_KEY
+
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(DEFAULTS)
     if test_config is None:

@@ -59,3 +59,32 @@ def instance_files() -> dict[str, tuple[int, int]]:
     if not folder.is_dir():
         return {}
     return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_health(url: str, proc, seconds: float = 60) -> None:
+    """Until `url`/api/health says the model is loaded; fails with the process's output if it dies first."""
+    import json
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=2) as r:
+                if json.load(r)["model_loaded"]:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.terminate()
+            raise RuntimeError("the server did not start:\n" + proc.communicate()[0].decode(errors="replace"))
+        time.sleep(0.2)

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.helpers import resource
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import free_port, resource, wait_for_health
 
 
 @pytest.fixture
@@ -43,17 +35,7 @@ def gunicorn_url():
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/api/health", timeout=2) as r:
-                    if json.load(r)["model_loaded"]:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("gunicorn did not start:\n" + proc.stdout.read().decode(errors="replace"))
-            time.sleep(0.2)
+        wait_for_health(url, proc)
         yield url
     finally:
         proc.terminate()

@@ -37,3 +37,11 @@ def test_wheel_contains_model_and_assets(tmp_path):
     ):
         assert name in names, name
     assert not any(n.startswith("tests/") for n in names)
+    # Every package of the source tree travels: a user's install runs away from it, where nothing else is found.
+    for init in sorted((ROOT / "digitpred").rglob("__init__.py")):
+        package = init.relative_to(ROOT).as_posix()
+        if "/migrations/" not in package:
+            assert package in names, package
+    assert "digitpred/py.typed" in names
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    assert "digitpred = digitpred.console:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import current_app, jsonify, request
 
+from digitpred import __version__
 from digitpred.api import bp
 from digitpred.api.inputs import JsonLimits, image_from_request, images_from_request
 from digitpred.errors import RequestError
@@ -71,6 +72,7 @@ def model_info():
         {
             "name": meta.get("name", MODEL_NAME),
             "version": meta.get("version"),
+            "digitpred_version": __version__,
             "backend": ml.state["backend"],
             "input_shape": meta.get("input_shape", [28, 28, 1]),
             "classes": [*classes, "not a digit"] if gate and "not a digit" not in classes else classes,
@@ -95,7 +97,9 @@ def model_info():
 
 @cache
 def _openapi() -> dict:
-    return json.loads(files("digitpred.api").joinpath("openapi.json").read_text(encoding="utf-8"))
+    spec = json.loads(files("digitpred.api").joinpath("openapi.json").read_text(encoding="utf-8"))
+    spec["info"]["version"] = __version__  # the package's one version number, not a second copy in the file
+    return spec
 
 
 @bp.get("/openapi.json")

@@ -90,3 +90,12 @@ class InvalidMode(DigitpredError):
     status = 400
     code = "invalid_mode"
     default_message = "The mode is not one this service reads: digit or number."
+
+
+class UnreadableFile(DigitpredError):
+    """A file named to the command line or the Python API that cannot be opened: missing, a folder, no access.
+    Never raised over HTTP, where the bytes arrive in the request."""
+
+    status = 400
+    code = "unreadable_file"
+    default_message = "The file cannot be read."

@@ -164,7 +164,97 @@ def pen_letter(rng):
     return shapes[keys[int(rng.integers(len(keys)))]]()
 
 
-TRAIN_DOODLES = (heart, smiley, cross, house, star, scribble, zigzag, pen_letter)
+def polygon(rng):
+    """A triangle, a square or wide rectangle, a diamond, a pentagon or a hexagon: closed, with corners."""
+    sides = int(rng.choice([3, 4, 4, 5, 6]))
+    t = np.radians(np.arange(sides + 1) * 360 / sides + between(rng, 0, 360))
+    wide = between(rng, 1.0, 1.8)  # never taller than wide: a tall rounded box is how some write 0
+    return [np.stack([0.5 + 0.5 * wide * np.cos(t), 0.5 + 0.5 * np.sin(t)], axis=1)]
+
+
+def wave(rng):
+    x = np.linspace(0, 1, 50)
+    return [np.stack([x, 0.5 + between(rng, 0.1, 0.3) * np.sin(x * between(rng, 2.5, 5) * 2 * np.pi)], axis=1)]
+
+
+def loops(rng):
+    """A cursive run of loops, as in "eeee" or "llll"."""
+    n = int(rng.integers(3, 6))
+    t = np.linspace(0, n * 2 * np.pi, 40 * n)
+    r = between(rng, 0.15, 0.3)
+    return [np.stack([t / t[-1] * 0.8 + 0.1 + r * 0.6 * np.cos(t + np.pi), 0.6 + r * np.sin(t + np.pi)], axis=1)]
+
+
+def flower(rng):
+    petals = int(rng.integers(5, 8))
+    t = np.linspace(0, 2 * np.pi, 120)
+    r = 0.3 + 0.2 * np.abs(np.cos(petals * t / 2))
+    strokes = [np.stack([0.5 + r * np.cos(t), 0.4 + r * 0.8 * np.sin(t)], axis=1)]
+    if rng.random() < 0.6:
+        strokes.append(line((0.5, 0.75), (0.5 + between(rng, -0.1, 0.1), 1.1)))
+    return strokes
+
+
+def fish(rng):
+    return [
+        np.concatenate([arc((0.4, 0.5), (0.35, 0.2), 0, 360, 30)]),
+        path((0.75, 0.5), (1.0, 0.3), (1.0, 0.7), (0.75, 0.5)),
+    ]
+
+
+def moon(rng):
+    return [np.concatenate([arc((0.5, 0.5), (0.45, 0.5), 60, 300, 24), arc((0.7, 0.5), (0.35, 0.42), 270, 90, 20)])]
+
+
+def crown(rng):
+    return [path((0.0, 1.0), (0.0, 0.3), (0.25, 0.6), (0.5, 0.2), (0.75, 0.6), (1.0, 0.3), (1.0, 1.0), (0.0, 1.0))]
+
+
+def eye(rng):
+    return [
+        np.concatenate([arc((0.5, 0.9), (0.55, 0.55), 230, 310, 16), arc((0.5, 0.1), (0.55, 0.55), 50, 130, 16)]),
+        arc((0.5, 0.5), (0.12, 0.14), 0, 360, 16),
+    ]
+
+
+def ladder(rng):
+    rungs = int(rng.integers(2, 5))
+    strokes = [line((0.2, 0), (0.2, 1)), line((0.8, 0), (0.8, 1))]
+    for y in np.linspace(0.2, 0.8, rungs):
+        strokes.append(line((0.2, y), (0.8, y)))
+    return strokes
+
+
+def tree(rng):
+    return [path((0.5, 0.0), (0.1, 0.65), (0.9, 0.65), (0.5, 0.0)), line((0.5, 0.65), (0.5, 1.0))]
+
+
+def boxes(rng):
+    """Two to four small squares or circles apart: ticks on a form, not a digit."""
+    strokes = []
+    for i in range(int(rng.integers(2, 5))):
+        x = 0.12 + i * 0.25
+        if rng.random() < 0.5:
+            strokes.append(path((x - 0.1, 0.4), (x + 0.1, 0.4), (x + 0.1, 0.6), (x - 0.1, 0.6), (x - 0.1, 0.4)))
+        else:
+            strokes.append(arc((x, 0.5), (0.1, 0.1), 0, 360, 16))
+    return strokes
+
+
+def hatching(rng):
+    """Parallel strokes, as when shading or crossing something out."""
+    n = int(rng.integers(4, 8))
+    k = between(rng, -0.5, 0.5)
+    return [line((i / n, 0.1), (i / n + k * 0.3, 0.9)) for i in range(n)]
+
+
+# Revision of the training things that are not digits: part of the cache's name, so that a changed maker renders
+# afresh rather than reusing what an earlier revision cached.
+TRAIN_REVISION = 2
+TRAIN_DOODLES = (
+    *(heart, smiley, cross, house, star, scribble, zigzag, pen_letter),
+    *(polygon, wave, loops, flower, fish, moon, crown, eye, ladder, tree, boxes, hatching),
+)
 
 
 # Doodles of other kinds, for the held-out set only.

@@ -1,0 +1,67 @@
+"""Where the reading runs: in this process, in N worker processes on this machine, or on a Dask cluster. Each
+keeps a bounded window of sources in flight and yields their rows in the order given, so memory stays the same
+whether the folder holds ten files or a million, and a cluster's answers are the local answers."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+
+from digitpred.console.sources import PDF_DPI, Source, read_source
+from digitpred.ml.service import Settings
+
+# Sources in flight per worker: enough to keep each busy while the answers are written, few enough to stay small.
+IN_FLIGHT = 8
+
+
+def here(sources: Iterable[Source], mode: str, settings: Settings, dpi: int = PDF_DPI) -> Iterator[list[dict]]:
+    for source in sources:
+        yield read_source(source, mode, settings, dpi)
+
+
+def _warm() -> None:
+    """A worker process loads the model as it starts, not on its first file."""
+    from digitpred.library import model
+
+    try:
+        model().get()
+    except Exception:  # noqa: BLE001 - a model that cannot load is reported in each file's row instead
+        pass
+
+
+def processes(
+    sources: Iterable[Source], mode: str, settings: Settings, jobs: int, dpi: int = PDF_DPI
+) -> Iterator[list[dict]]:
+    """N worker processes, started fresh ("spawn"): none inherits a half-loaded model or a thread."""
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(jobs, initializer=_warm) as pool:
+        window: deque = deque()
+        for source in sources:
+            window.append(pool.apply_async(read_source, (source, mode, settings, dpi)))
+            if len(window) >= jobs * IN_FLIGHT:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
+
+
+def cluster(
+    sources: Iterable[Source], mode: str, settings: Settings, address: str, dpi: int = PDF_DPI
+) -> Iterator[list[dict]]:
+    """An existing Dask distributed cluster at `address` (tcp://HOST:8786). Its workers need digitpred installed
+    and the files where the paths say (a shared folder); each worker process loads the model once."""
+    try:
+        from distributed import Client
+    except ImportError as e:
+        raise RuntimeError("--scheduler needs Dask: pip install 'digitpred[dask]'") from e
+
+    with Client(address, set_as_default=False, timeout="20s") as client:
+        workers = client.scheduler_info().get("workers", {})
+        threads = sum(w.get("nthreads", 1) for w in workers.values()) or 1
+        window: deque = deque()
+        for source in sources:
+            window.append(client.submit(read_source, source, mode, settings, dpi, pure=False))
+            if len(window) >= threads * IN_FLIGHT:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
