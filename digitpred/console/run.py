@@ -7,12 +7,26 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
 from digitpred.console.sources import PDF_DPI, Source, read_source
 from digitpred.ml.service import Settings
 
-# Sources in flight per worker: enough to keep each busy while the answers are written, few enough to stay small.
-IN_FLIGHT = 8
+# A worker is handed this many sources at a time: a task's round trip (a pipe, or a Dask scheduler) costs about
+# what reading a canvas does, so one per task would spend half the time on the trip.
+CHUNK = 16
+# Chunks in flight per worker: enough to keep each busy while the answers are written, few enough to stay small.
+IN_FLIGHT = 4
+
+
+def chunks(sources: Iterable[Source]) -> Iterator[list[Source]]:
+    it = iter(sources)
+    while chunk := list(islice(it, CHUNK)):
+        yield chunk
+
+
+def read_chunk(chunk: list[Source], mode: str, settings: Settings, dpi: int) -> list[list[dict]]:
+    return [read_source(source, mode, settings, dpi) for source in chunk]
 
 
 def here(sources: Iterable[Source], mode: str, settings: Settings, dpi: int = PDF_DPI) -> Iterator[list[dict]]:
@@ -37,12 +51,12 @@ def processes(
     context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, initializer=_warm) as pool:
         window: deque = deque()
-        for source in sources:
-            window.append(pool.apply_async(read_source, (source, mode, settings, dpi)))
+        for chunk in chunks(sources):
+            window.append(pool.apply_async(read_chunk, (chunk, mode, settings, dpi)))
             if len(window) >= jobs * IN_FLIGHT:
-                yield window.popleft().get()
+                yield from window.popleft().get()
         while window:
-            yield window.popleft().get()
+            yield from window.popleft().get()
 
 
 def cluster(
@@ -59,9 +73,9 @@ def cluster(
         workers = client.scheduler_info().get("workers", {})
         threads = sum(w.get("nthreads", 1) for w in workers.values()) or 1
         window: deque = deque()
-        for source in sources:
-            window.append(client.submit(read_source, source, mode, settings, dpi, pure=False))
+        for chunk in chunks(sources):
+            window.append(client.submit(read_chunk, chunk, mode, settings, dpi, pure=False))
             if len(window) >= threads * IN_FLIGHT:
-                yield window.popleft().result()
+                yield from window.popleft().result()
         while window:
-            yield window.popleft().result()
+            yield from window.popleft().result()
