@@ -18,7 +18,7 @@ from PIL import Image
 
 import digitpred
 from digitpred.console import main
-from tests.helpers import RESOURCES, free_port, resource, wait_for_health
+from tests.helpers import free_port, resource, wait_for_health
 
 
 def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:

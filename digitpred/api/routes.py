@@ -14,7 +14,7 @@ from digitpred.api import bp
 from digitpred.api.inputs import JsonLimits, image_from_request, images_from_request
 from digitpred.errors import RequestError
 from digitpred.extensions import limiter, ml
-from digitpred.ml.errors import DigitpredError
+from digitpred.ml.errors import DigitpredError, ModelNotReady
 from digitpred.ml.model import MODEL_NAME
 from digitpred.ml.service import predict_batch as run_batch
 from digitpred.ml.service import read
@@ -61,6 +61,26 @@ def health():
     elif not holder.ready and not Path(ml.state["model_path"]).is_file():
         body.update(status="degraded", reason="the model file is missing")
     return jsonify(body)
+
+
+@bp.get("/health/live")
+@limiter.exempt
+def live():
+    """200 while the process answers: a liveness probe restarts a process only when this fails."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/health/ready")
+@limiter.exempt
+def ready():
+    """200 when this worker can serve predictions: the model is loaded (loading it now if need be), 503
+    model_not_ready with the reason otherwise, so that a load balancer sends its traffic elsewhere."""
+    try:
+        ml.model()
+    except DigitpredError as e:
+        reason = "the model file is missing" if not Path(ml.state["model_path"]).is_file() else e.message
+        raise ModelNotReady(f"Not ready: {reason}.") from e
+    return jsonify({"status": "ready", "model_loaded": True})
 
 
 @bp.get("/model")
