@@ -1,8 +1,8 @@
 """digitpred: handwritten digit recognition as a web page, a JSON API, a command line and a Python package.
 
-    >>> import digitpred
-    >>> digitpred.predict("seven.png").digit
-    7
+>>> import digitpred
+>>> digitpred.predict("seven.png").digit
+7
 """
 
 from __future__ import annotations
