@@ -45,12 +45,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     except OSError:
         pass  # a read-only install is fine: the instance folder only holds optional config
 
-    from digitpred import corrections, cors, security
+    from digitpred import corrections, cors, metrics, security
     from digitpred.errors import register_error_handlers
     from digitpred.extensions import csrf, limiter, ml
 
     limiter.init_app(app)  # first: a flood is refused before any other work, CSRF checks included
     csrf.init_app(app)
+    metrics.init_app(app)  # before ml: a preloaded model's load time is recorded
     ml.init_app(app)
     security.init_app(app)
     corrections.init_app(app)  # the corrections database: Flask-SQLAlchemy, Flask-Migrate, its errors' answer

@@ -63,6 +63,10 @@ DEFAULTS: dict = {
     # Where the counts live: memory:// counts per worker process; redis://host:6379 shares them between
     # workers and hosts (needs the redis package).
     "RATELIMIT_STORAGE_URI": "memory://",
+    # GET /metrics in Prometheus's text format, added up across gunicorn's workers. Off: 404.
+    "METRICS_ENABLED": True,
+    # When set, /metrics asks for it as a Bearer token (401 otherwise); or keep /metrics off the proxy's routes.
+    "METRICS_TOKEN": None,
     # Origins allowed to call /api from a browser (CORS): [] (off), a list of origins, or "*" for any.
     "CORS_ORIGINS": [],
     # Upload form's CSRF token lifetime in seconds (None: as long as the session).

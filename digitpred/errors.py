@@ -8,6 +8,7 @@ from flask import Flask, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from digitpred import metrics
 from digitpred.extensions import limiter
 from digitpred.ml.errors import DigitpredError
 
@@ -25,6 +26,8 @@ def _snake(name: str) -> str:
 
 
 def error_response(code: str, message: str, status: int, **details):
+    if status < 500:
+        metrics.refusal(code)
     response = jsonify({"error": {"code": code, "message": message, **details}})
     response.status_code = status
     return response

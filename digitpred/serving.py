@@ -5,10 +5,12 @@ read from the app's config and kept in app.extensions["digitpred"]. Routes reach
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 from flask import Flask, current_app
 
+from digitpred import metrics
 from digitpred.ml.model import Model, ModelHolder, default_model_path, gate_path, load_model, read_metadata
 from digitpred.ml.service import Settings
 
@@ -20,7 +22,14 @@ class ML:
         path = app.config["MODEL_PATH"] or default_model_path()
         backend = app.config["MODEL_BACKEND"]
         threads = int(app.config["MODEL_THREADS"])
-        holder = ModelHolder(lambda: load_model(path, backend, threads))
+
+        def load() -> Model:
+            started = time.perf_counter()
+            model = load_model(path, backend, threads)
+            metrics.model_loaded(app, time.perf_counter() - started)
+            return model
+
+        holder = ModelHolder(load)
         app.extensions.setdefault("digitpred", {}).update(
             model=holder,
             model_path=str(path),

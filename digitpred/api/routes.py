@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import current_app, jsonify, request
 
-from digitpred import __version__
+from digitpred import __version__, metrics
 from digitpred.api import bp
 from digitpred.api.inputs import JsonLimits, image_from_request, images_from_request
 from digitpred.errors import RequestError
@@ -30,22 +30,28 @@ def json_limits() -> JsonLimits:
 def predict():
     data, fields = image_from_request(request, json_limits())
     mode = fields.get("mode") or request.args.get("mode") or "digit"
-    return jsonify(read(data, mode, ml.holder, ml.settings).to_dict())  # an unknown mode: 400 invalid_mode
+    reading = read(data, mode, ml.holder, ml.settings)  # an unknown mode: 400 invalid_mode
+    metrics.reading(mode, reading)
+    return jsonify(reading.to_dict())
 
 
 @bp.post("/predict/batch")
 def predict_batch():
     items = images_from_request(request, int(current_app.config["MAX_BATCH"]), json_limits())
     images = [item for item in items if isinstance(item, bytes)]
+    metrics.batch(len(items))
     answers = iter(run_batch(images, ml.model(), ml.settings) if images else [])
     results = []
     for item in items:
         answer = next(answers) if isinstance(item, bytes) else item
         if isinstance(answer, DigitpredError):
+            metrics.refusal(answer.code)
             results.append({"error": {"code": answer.code, "message": answer.message, **answer.details()}})
         elif isinstance(answer, RequestError):
+            metrics.refusal(answer.code)
             results.append({"error": {"code": answer.code, "message": answer.message}})
         else:
+            metrics.reading("digit", answer)
             results.append(answer.to_dict())
     return jsonify({"results": results})
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from flask import current_app
 
+from digitpred import metrics
 from digitpred.corrections.database import Submission, record
 from digitpred.corrections.tables import Correction
 from digitpred.errors import RequestError
@@ -54,4 +55,7 @@ def submit(image: bytes, fields: Mapping, query: Mapping) -> tuple[Correction, b
     submission = Submission(
         mode, image, truth, reading.answer, reading.confidence, reading.input_png(), ml.file_sha256()
     )
-    return record(submission, int(current_app.config["CORRECTIONS_MAX_ORIGINAL_BYTES"]))
+    row, new = record(submission, int(current_app.config["CORRECTIONS_MAX_ORIGINAL_BYTES"]))
+    if new:
+        metrics.correction()
+    return row, new

@@ -7,6 +7,7 @@ import binascii
 
 from flask import current_app, render_template, request
 
+from digitpred import metrics
 from digitpred.corrections.submit import submit
 from digitpred.errors import RequestError
 from digitpred.extensions import ml
@@ -27,9 +28,11 @@ def index():
             try:
                 reading = read(data, form.mode.data, ml.holder, ml.settings)
             except DigitpredError as exc:
+                metrics.refusal(exc.code)
                 error, status = exc.message, exc.status
                 closest = exc.details().get("closest")  # a refusal still names the nearest digit
             else:
+                metrics.reading(form.mode.data, reading)
                 shown = {form.mode.data: reading.to_dict()}  # the template shows `result` (a digit) or `number`
                 result, number = shown.get("digit"), shown.get("number")
                 correct = _correction_form(data, form.mode.data, reading.answer)
