@@ -45,10 +45,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     except OSError:
         pass  # a read-only install is fine: the instance folder only holds optional config
 
-    from digitpred import corrections, cors, metrics, security
+    from digitpred import accesslog, corrections, cors, metrics, proxy, security
     from digitpred.errors import register_error_handlers
     from digitpred.extensions import csrf, limiter, ml
 
+    proxy.init_app(app)  # the real client's address, for everything below
+    accesslog.init_app(app)  # its before_request runs first: even a rate-limited request has an id and a line
     limiter.init_app(app)  # first: a flood is refused before any other work, CSRF checks included
     csrf.init_app(app)
     metrics.init_app(app)  # before ml: a preloaded model's load time is recorded

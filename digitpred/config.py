@@ -60,9 +60,18 @@ DEFAULTS: dict = {
     "RATELIMIT_ENABLED": True,
     # The limit on every request but static files: "N per second|minute|hour", several joined by ";".
     "RATELIMIT_DEFAULT": "300 per minute",
-    # Where the counts live: memory:// counts per worker process; redis://host:6379 shares them between
-    # workers and hosts (needs the redis package).
+    # Where the counts live: memory:// counts per worker process; redis://host:6379 shares one count between every
+    # worker of every host. When Redis cannot be reached, each worker counts on its own with the same limit and
+    # logs a warning, until Redis answers again: predictions never stop for it.
     "RATELIMIT_STORAGE_URI": "memory://",
+    # How many reverse proxies in front of the app to trust for X-Forwarded-For, -Proto, -Host, -Port and -Prefix
+    # (Werkzeug's ProxyFix): 1 behind one nginx. The rate limit and the access log then see the real client, and
+    # X-Request-ID from the proxy is kept. 0 trusts none: set it only when every request comes through the proxies.
+    "PROXY_FIX": 0,
+    # One line per request on the "digitpred.access" logger (standard error): "text" for people, "json" for
+    # machines. ACCESS_LOG false turns the lines off (the X-Request-ID answer header stays).
+    "LOG_FORMAT": "text",
+    "ACCESS_LOG": True,
     # GET /metrics in Prometheus's text format, added up across gunicorn's workers. Off: 404.
     "METRICS_ENABLED": True,
     # When set, /metrics asks for it as a Bearer token (401 otherwise); or keep /metrics off the proxy's routes.

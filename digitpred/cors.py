@@ -23,16 +23,19 @@ def allowed_origins() -> tuple[str, ...] | str:
 def init_app(app: Flask) -> None:
     @app.after_request
     def _cors(response: Response) -> Response:
-        origin = request.headers.get("Origin")
-        if not origin or not wants_json():
+        if not wants_json():
             return response
         allowed = allowed_origins()
+        if allowed:
+            # The answer depends on the Origin header (whether it is there, and which): a cache must key on it.
+            response.vary.add("Origin")
+        origin = request.headers.get("Origin")
+        if not origin:
+            return response
         if allowed != "*" and origin not in allowed:
             return response
         response.headers["Access-Control-Allow-Origin"] = "*" if allowed == "*" else origin
-        if allowed != "*":
-            response.vary.add("Origin")
-        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After, X-Request-ID"
         if request.method == "OPTIONS":  # a preflight: what a cross-origin POST of JSON may carry
             response.headers["Access-Control-Allow-Methods"] = "GET, POST"
             response.headers["Access-Control-Allow-Headers"] = "Content-Type"

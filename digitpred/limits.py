@@ -17,8 +17,19 @@ class RateLimiter(Limiter):
     storage of the app set up last: one app per process, as in production."""
 
     def init_app(self, app: Flask) -> None:
-        if app.config["RATELIMIT_ENABLED"]:
-            super().init_app(app)
+        if not app.config["RATELIMIT_ENABLED"]:
+            return
+        # A shared storage (Redis) that cannot be reached never takes the predictions down: each worker counts
+        # on its own, with the same limit, and logs a warning, until the storage answers again (Flask-Limiter
+        # checks back with growing pauses).
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK", app.config["RATELIMIT_DEFAULT"])
+        app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+        uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
+        if uri.startswith(("redis://", "rediss://", "redis+")) and "RATELIMIT_STORAGE_OPTIONS" not in app.config:
+            # A Redis host that is down or unreachable costs each request half a second at most, not a TCP timeout.
+            app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+        super().init_app(app)
 
     def retry_after(self) -> int:
         """Seconds until the breached limit's window resets: the Retry-After of a 429."""
