@@ -34,6 +34,11 @@ db = SQLAlchemy(
 
 migrate = DeferredMigrate()
 
-limiter = RateLimiter(key_func=get_remote_address, default_limits=[lambda: current_app.config["RATELIMIT_DEFAULT"]])
+# The same limit, counted by each worker on its own, while a shared storage (Redis) cannot be reached.
+limiter = RateLimiter(
+    key_func=get_remote_address,
+    default_limits=[lambda: current_app.config["RATELIMIT_DEFAULT"]],
+    in_memory_fallback=[lambda: current_app.config["RATELIMIT_DEFAULT"]],
+)
 
 ml = ML()

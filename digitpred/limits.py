@@ -21,9 +21,7 @@ class RateLimiter(Limiter):
             return
         # A shared storage (Redis) that cannot be reached never takes the predictions down: each worker counts
         # on its own, with the same limit, and logs a warning, until the storage answers again (Flask-Limiter
-        # checks back with growing pauses).
-        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-        app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK", app.config["RATELIMIT_DEFAULT"])
+        # checks back with growing pauses). The fallback's limit is the instance's (digitpred/extensions.py).
         app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
         uri = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
         if uri.startswith(("redis://", "rediss://", "redis+")) and "RATELIMIT_STORAGE_OPTIONS" not in app.config:

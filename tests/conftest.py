@@ -8,7 +8,7 @@ import pytest
 
 from digitpred import create_app
 from digitpred.mnist import read_idx
-from tests.helpers import RESOURCES, FakeModel, instance_files
+from tests.helpers import RESOURCES, FakeModel, free_port, instance_files
 
 INSTANCE_BEFORE = instance_files()  # taken on import, before any test module builds an app
 
@@ -88,12 +88,9 @@ def heldout() -> tuple[np.ndarray, np.ndarray]:
 POSTGRES_ENV = "DIGITPRED_TEST_POSTGRES_URL"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_url(request, tmp_path) -> str:
-    """An empty database: a SQLite file, or a fresh database on the PostgreSQL server that .ci/run starts."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'feedback.sqlite'}"
-        return
+@pytest.fixture
+def postgres_url() -> str:
+    """A fresh, empty database on the PostgreSQL server that .ci/run starts (skipped without one, but in CI)."""
     import os
     import uuid
 
@@ -113,6 +110,59 @@ def db_url(request, tmp_path) -> str:
     yield postgres_url(admin.rsplit("/", 1)[0] + "/" + name)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request, tmp_path) -> str:
+    """An empty database: a SQLite file, or a fresh database on the PostgreSQL server that .ci/run starts."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'feedback.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> str:
+    """A throwaway Redis server on loopback, from Debian's redis-server (skipped without it, but in CI)."""
+    import os
+    import shutil
+    import subprocess
+    import time
+
+    import redis
+
+    binary = shutil.which("redis-server")
+    if not binary:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: CI must run the shared rate-limit tests against Redis")
+        pytest.skip("no redis-server (apt-get install redis-server)")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            assert proc.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The Redis server, emptied: no test sees another's counts."""
+    import redis
+
+    redis.Redis.from_url(redis_server).flushdb()
+    return redis_server
 
 
 @pytest.fixture
