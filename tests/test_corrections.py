@@ -72,6 +72,17 @@ def test_a_number(db_app, heldout):
     assert Image.open(io.BytesIO(row.input_png)).size == (84, 28)
 
 
+def test_a_true_number_with_a_sign_and_points(db_app, heldout):
+    """The longest truth a number can have: a minus sign, twelve digits and points among them (comma or dot)."""
+    images, labels = heldout
+    png = number_png([images[list(labels).index(d)] for d in (2, 0, 7)])
+    truth = "-1,234.567.890.12"
+    rv = db_app.test_client().post("/api/corrections", json={"image": base64.b64encode(png).decode(), "number": truth})
+    assert rv.status_code == 201, rv.json
+    [row] = rows(db_app)
+    assert row.truth == "-1.234.567.890.12"
+
+
 def test_a_duplicate_is_stored_once(db_app):
     client = db_app.test_client()
 
@@ -117,6 +128,9 @@ _B64 = base64.b64encode(resource("canvas-7.png")).decode()
         (None, {"image": _B64, "number": "12a"}, 400, "invalid_truth"),
         (None, {"image": _B64, "number": "1" * 13}, 400, "invalid_truth"),
         (None, {"image": _B64, "number": 12}, 400, "invalid_truth"),
+        (None, {"image": _B64, "number": "1.-2"}, 400, "invalid_truth"),
+        (None, {"image": _B64, "number": "3..5"}, 400, "invalid_truth"),
+        (None, {"image": _B64, "number": "-"}, 400, "invalid_truth"),
         (None, {"image": _B64, "mode": "x", "label": 1}, 400, "invalid_mode"),
     ],
 )

@@ -284,3 +284,39 @@ def test_pieces_carry_the_reading_so_the_model_runs_once(clear_digits, model):
     assert len(calls) == 1
     for prediction, _ in reading.digits:
         assert prediction.digit == int(np.argmax(model(prediction.field[None, ..., None])[0]))
+
+
+def signed_row(digits: list[np.ndarray], minus: bool, point: int | None, seed: int) -> bytes:
+    """A plain row (no touching, no broken strokes, not photographed) with a minus sign and a point."""
+    from digitpred.synth.evalsets import number
+
+    rng = np.random.default_rng(seed)
+    while True:
+        data, _, info = number(np.stack(digits), rng, photographed=False, minus=minus, point=point)
+        if not info["broken"]:
+            return data
+
+
+@pytest.mark.parametrize(
+    ("text", "seed"), [("-3.5", 1), ("12.50", 2), ("-7", 3), ("0.75", 4), ("-40.1", 5), ("906", 6)]
+)
+def test_points_and_a_minus_sign_are_read(clear_digits, model, text, seed):
+    from digitpred.ml.service import predict_number
+
+    digits = [clear_digits[int(c)] for c in text if c.isdigit()]
+    point = text.lstrip("-").find(".") if "." in text else None
+    reading = predict_number(signed_row(digits, text.startswith("-"), point, seed), model)
+    assert reading.number == text
+    kinds = [m["kind"] for m in reading.to_dict()["marks"]]
+    assert kinds == ["minus" if c == "-" else "point" if c == "." else "digit" for c in text]
+
+
+def test_specks_and_bars_of_digits_are_not_points_or_signs(clear_digits, model):
+    from digitpred.ml.service import predict_number
+
+    img = row([clear_digits[d] for d in (7, 5)])
+    d = ImageDraw.Draw(img)
+    d.ellipse([145, 190, 148, 193], fill=(0, 0, 0, 255))  # a speck far smaller than the pen, low, between them
+    d.line([(4, 20), (20, 20)], fill=(0, 0, 0, 255), width=3)  # a thin scratch high up, before the first digit
+    reading = predict_number(png_bytes(img), model)
+    assert reading.number == "75" and not reading.signs

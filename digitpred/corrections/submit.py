@@ -7,6 +7,7 @@ Shared by POST /api/corrections (digitpred/api/corrections.py) and the page's fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from flask import current_app
@@ -18,6 +19,9 @@ from digitpred.errors import RequestError
 from digitpred.extensions import ml
 from digitpred.ml.segment import MAX_DIGITS  # a true number is as long as a number read can be
 from digitpred.ml.service import read
+
+# A true number as digitpred writes one: a minus sign first if any, then digits with decimal points among them.
+NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)*|-?\.[0-9]+")
 
 
 def truth_from_fields(fields: Mapping, query: Mapping) -> tuple[str, str]:
@@ -41,9 +45,13 @@ def truth_from_fields(fields: Mapping, query: Mapping) -> tuple[str, str]:
     if mode == "number":
         if number is None:
             raise RequestError("missing_truth", "Send the true number as 'number' (a string of digits).")
-        text = number.strip() if isinstance(number, str) else ""
-        if not (1 <= len(text) <= MAX_DIGITS and text.isdigit() and text.isascii()):
-            raise RequestError("invalid_truth", f"'number' must be a string of 1 to {MAX_DIGITS} digits, 0-9.")
+        text = number.strip().replace(",", ".") if isinstance(number, str) else ""
+        digits = sum(c.isdigit() for c in text)
+        if not (NUMBER.fullmatch(text) and 1 <= digits <= MAX_DIGITS):
+            raise RequestError(
+                "invalid_truth",
+                f"'number' must be 1 to {MAX_DIGITS} digits, 0-9, with a leading '-' and decimal points if any.",
+            )
         return mode, text
     raise RequestError("invalid_mode", f"mode must be digit or number, not {mode!r}.")
 

@@ -28,8 +28,8 @@ class Correction(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     mode: Mapped[str] = mapped_column(String(6))
     # The answers as digit strings: "7" for a digit, "2026" for a number.
-    predicted: Mapped[str] = mapped_column(String(12), index=True)
-    truth: Mapped[str] = mapped_column(String(12), index=True)
+    predicted: Mapped[str] = mapped_column(String(32), index=True)
+    truth: Mapped[str] = mapped_column(String(32), index=True)
     confidence: Mapped[float] = mapped_column(Float)
     # What the model saw: one 28×28 greyscale PNG, or for a number the digits' 28×28 images side by side.
     input_png: Mapped[bytes] = mapped_column(LargeBinary)

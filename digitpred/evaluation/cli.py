@@ -84,8 +84,9 @@ def evaluate_command(sources, report_path, json_path, record, model_paths):
     compare = len(model_paths) > 1
     runs = []
     for i, model_path in enumerate(model_paths or [None]):
-        # An app of its own: thousands of requests from one "client" are not a flood to rate-limit.
-        settings = {**current_app.config, "RATELIMIT_ENABLED": False}
+        # An app of its own: thousands of requests from one "client" are not a flood to rate-limit, nor lines
+        # for the access log.
+        settings = {**current_app.config, "RATELIMIT_ENABLED": False, "ACCESS_LOG": False, "METRICS_ENABLED": False}
         if model_path is not None:
             settings["MODEL_PATH"] = str(Path(model_path))
         target = create_app(settings)

@@ -84,6 +84,23 @@ class Piece:
     probabilities: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A mark of the number that is not a digit: "point" (a dot or a comma on the baseline, between digits) or
+    "minus" (a short level bar before the first digit)."""
+
+    kind: str
+    box: tuple[int, int, int, int]  # x, y, width, height in the image's own pixels
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row read: its digits, left to right, and its points and sign."""
+
+    pieces: list[Piece]
+    marks: list[Mark]
+
+
 @dataclass
 class _Group:
     labels: list[int]
@@ -165,6 +182,70 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[_Group]]:
             groups.append(piece)
     groups.sort(key=lambda g: g.x0)
     return labels, groups
+
+
+def _stroke(ink: np.ndarray, labels: np.ndarray, group: _Group) -> float:
+    """A group's pen width: twice its area over its outline, as for a long thin stroke."""
+    mask = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
+    area = float(mask.sum())
+    outline = area - float(ndimage.binary_erosion(mask).sum())
+    return 2.0 * area / max(outline, 1.0)
+
+
+def _filled(labels: np.ndarray, group: _Group) -> float:
+    """The share of its box that a group's ink covers."""
+    mask = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
+    return float(mask.mean()) if mask.size else 0.0
+
+
+def _marks(groups: list[_Group], ink: np.ndarray, labels: np.ndarray) -> tuple[list[_Group], list[tuple[str, _Group]]]:
+    """Points and a leading minus, taken out of the digits' way: (the groups left, the marks found).
+
+    Told from specks, bars of digits and stray dots by size against the row's digits and pen, and by place: a
+    point sits low, on the baseline, in a gap between two digits; a minus is level, mid-height, before the first
+    digit and close to it."""
+    tallest = max(g.height for g in groups)
+    digits = [g for g in groups if g.height >= 0.5 * tallest]
+    if len(groups) < 2 or not digits:
+        return groups, []
+    height = float(np.median([d.height for d in digits]))
+    top, bottom = float(np.median([d.y0 for d in digits])), float(np.median([d.y1 for d in digits]))
+    pen = float(np.median([_stroke(ink, labels, d) for d in digits]))
+    first = min(d.x0 for d in digits)
+    found: list[tuple[str, _Group]] = []
+    for g in groups:
+        if g in digits:
+            continue
+        w, h, cx, cy = g.width, g.height, (g.x0 + g.x1) / 2, (g.y0 + g.y1) / 2
+        # Digits, or big parts of them (the body of a 5 whose bar came apart), on either side, and none above or
+        # below it: a piece under a digit is part of it.
+        big = [o for o in groups if o is not g and max(o.width, o.height) >= 0.5 * height]
+        beside = all(_overlap(o, g) <= 0.3 * w for o in big + digits)
+        between = any((o.x0 + o.x1) / 2 < cx for o in big) and any((o.x0 + o.x1) / 2 > cx for o in big)
+        low = g.y0 >= top + 0.5 * height and cy >= top + 0.65 * height and g.y1 <= bottom + 0.5 * height
+        # A dot of the pen: solid, a few pen widths at most (a small digit drawn with the same pen is open and
+        # more strokes across). A comma: a short tick down from the baseline, one pen wide.
+        dot = max(w, h) <= min(0.35 * height, 2.5 * pen) and min(w, h) >= 0.5 * pen and _filled(labels, g) >= 0.4
+        comma = (
+            w <= min(h / 1.3, 2.0 * pen)
+            and 0.8 * pen <= h <= min(0.45 * height, 4.5 * pen)
+            and g.y1 >= bottom - 0.15 * height
+        )
+        if beside and between and low and (dot or comma):
+            found.append(("point", g))
+        elif (
+            beside
+            and g.x1 <= first + 0.1 * w
+            and first - g.x1 <= 1.2 * height
+            and 0.25 * height <= w <= 1.2 * height
+            and h <= 0.45 * w
+            and h <= 0.3 * height
+            and top + 0.25 * height <= cy <= top + 0.8 * height
+            and not any(o.x1 <= g.x0 for o in groups if o is not g)  # nothing before it
+        ):
+            found.append(("minus", g))
+    taken = {id(g) for _, g in found}
+    return [g for g in groups if id(g) not in taken], found
 
 
 def _drop_specks(groups: list[_Group]) -> list[_Group]:
@@ -346,6 +427,7 @@ def _search(values: dict[tuple[int, int], float], cut_cost: list[float], n: int)
 class _Candidates:
     """Every stretch of the row between two cuts that might be one digit, ready for the model."""
 
+    marks: list[tuple[str, tuple[int, int, int, int]]]  # points and a minus, with their boxes in work pixels
     cuts: list[_Cut]  # the groups' left edges and the cuts through them, left to right; one more ends the row
     spans: list[tuple[int, int]]  # candidate digits, as the cuts at their left and right
     boxes: list[tuple[int, int, int, int]]  # in work pixels
@@ -359,6 +441,7 @@ class _Candidates:
 def _candidates(img: Image.Image, options: Options) -> _Candidates:
     ink = ink_map(img, options)
     labels, groups = _groups(ink)
+    groups, marks = _marks(groups, ink, labels)
     groups = _drop_specks(groups)
     height = _digit_height(groups)
     regions, cuts = [], []
@@ -415,7 +498,10 @@ def _candidates(img: Image.Image, options: Options) -> _Candidates:
         raise NoDigit()
     fields = np.stack([to_field(crop) for crop in crops])
     scale = (img.width / ink.shape[1], img.height / ink.shape[0])
-    return _Candidates(cuts, spans, boxes, fields, np.array(aspects), misfit(fields), np.array(shapes), scale)
+    marks_boxed = [(kind, (g.x0, g.y0, g.width, g.height)) for kind, g in marks]
+    return _Candidates(
+        marks_boxed, cuts, spans, boxes, fields, np.array(aspects), misfit(fields), np.array(shapes), scale
+    )
 
 
 def _join_cost(parts: list[tuple[np.ndarray, int, int]], height: float) -> float:
@@ -453,7 +539,12 @@ def _choose(c: _Candidates, probs: np.ndarray | None) -> list[int]:
 
 
 def segment(img: Image.Image, options: Options | None = None, score: Scorer | None = None) -> list[Piece]:
-    """The digits of a number written in a row, left to right.
+    """The digits of a number written in a row, left to right (see read_row for its points and sign)."""
+    return read_row(img, options, score).pieces
+
+
+def read_row(img: Image.Image, options: Options | None = None, score: Scorer | None = None) -> Row:
+    """The digits of a number written in a row, left to right, and its marks that are not digits.
 
     `score` (N×28×28 fields -> N×10 probabilities, or N×11 with the not-a-digit class last) lets the model judge
     where digits split and join; each piece then carries its probabilities, so the reading needs no second pass.
@@ -465,9 +556,10 @@ def segment(img: Image.Image, options: Options | None = None, score: Scorer | No
     if len(chosen) > MAX_DIGITS:
         raise TooManyDigits(f"The image holds {len(chosen)} digits; at most {MAX_DIGITS} are read.")
     sx, sy = c.scale
-    pieces = []
-    for k in chosen:
-        x, y, w, h = c.boxes[k]
-        box = (int(x * sx), int(y * sy), max(1, round(w * sx)), max(1, round(h * sy)))
-        pieces.append(Piece(c.fields[k], box, probs[k] if probs is not None else None))
-    return pieces
+
+    def scaled(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        x, y, w, h = box
+        return int(x * sx), int(y * sy), max(1, round(w * sx)), max(1, round(h * sy))
+
+    pieces = [Piece(c.fields[k], scaled(c.boxes[k]), probs[k] if probs is not None else None) for k in chosen]
+    return Row(pieces, [Mark(kind, scaled(box)) for kind, box in c.marks])

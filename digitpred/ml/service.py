@@ -17,7 +17,7 @@ from digitpred.ml.decode import DEFAULT_MAX_FRAMES, DEFAULT_MAX_PIXELS, DEFAULT_
 from digitpred.ml.errors import DigitpredError, InvalidMode, ModelNotReady, NoDigit, NotADigit
 from digitpred.ml.model import NOT_A_DIGIT, Model, ModelHolder
 from digitpred.ml.preprocess import Options, preprocess
-from digitpred.ml.segment import segment
+from digitpred.ml.segment import Mark, read_row
 
 # What an image can be read as: one digit, or a number written in a row. The first is the default.
 MODES = ("digit", "number")
@@ -144,10 +144,20 @@ class NumberReading:
     digits: list[tuple[Prediction, tuple[int, int, int, int]]]  # each digit with its box (x, y, w, h)
     # Marks that are not digits (a stray letter, a scribble), left out of the number, with their boxes.
     left_out: list[tuple[Prediction, tuple[int, int, int, int]]] = ()
+    # The number's points and its minus sign, read as such (segment.Mark: "point" or "minus", and a box).
+    signs: list[Mark] = ()
+
+    def marks(self) -> list[tuple[str, Prediction | None, tuple[int, int, int, int]]]:
+        """Everything read, in reading order: ("minus", None, box) first, then digits and points by place."""
+        minus = [("minus", None, m.box) for m in self.signs if m.kind == "minus"]
+        rest = [("digit", p, box) for p, box in self.digits]
+        rest += [("point", None, m.box) for m in self.signs if m.kind == "point"]
+        return minus + sorted(rest, key=lambda mark: mark[2][0] + mark[2][2] / 2)
 
     @property
     def number(self) -> str:
-        return "".join(str(p.digit) for p, _ in self.digits)
+        symbols = {"minus": "-", "point": "."}
+        return "".join(str(p.digit) if kind == "digit" else symbols[kind] for kind, p, _ in self.marks())
 
     @property
     def answer(self) -> str:
@@ -172,14 +182,25 @@ class NumberReading:
             {"kind": "not_a_digit", "box": list(box), "closest": p.digit, "not_a_digit": round(p.not_a_digit, 6)}
             for p, box in self.left_out
         ]
-        return {"number": self.number, "confidence": round(self.confidence, 6), "digits": digits, "left_out": left_out}
+        marks = [
+            {"kind": kind, "box": list(box), **({"digit": p.digit, "uncertain": p.uncertain} if p else {})}
+            for kind, p, box in self.marks()
+        ]
+        return {
+            "number": self.number,
+            "confidence": round(self.confidence, 6),
+            "digits": digits,
+            "marks": marks,
+            "left_out": left_out,
+        }
 
 
 def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -> NumberReading:
     """A number written in a row: segmented, each digit normalised like a single one. Segmentation reads every
     candidate digit in one forward pass, and the digits chosen keep that reading."""
     img = decode_within(data, settings)
-    pieces = segment(img, settings.preprocess, score=lambda fields: probabilities(model, fields))
+    row = read_row(img, settings.preprocess, score=lambda fields: probabilities(model, fields))
+    pieces = row.pieces
     fields = np.stack([p.field for p in pieces])
     answers = predictions(fields, np.stack([p.probabilities for p in pieces]), settings)
     boxed = [(p, piece.box) for p, piece in zip(answers, pieces, strict=True)]
@@ -187,7 +208,7 @@ def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -
     if not digits:
         refused = max((p for p, _ in boxed), key=lambda p: p.confidence)
         raise refused.refusal() if boxed else NoDigit()
-    return NumberReading(digits, [(p, box) for p, box in boxed if p.refused(settings)])
+    return NumberReading(digits, [(p, box) for p, box in boxed if p.refused(settings)], row.marks)
 
 
 def read(

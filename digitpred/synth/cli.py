@@ -16,7 +16,7 @@ from digitpred.mnist import DEFAULT_DATA
     "--kind",
     "kinds",
     multiple=True,
-    type=click.Choice(["canvas", "photo", "scan", "tiny", "notebook", "styles", "nondigits", "numbers"]),
+    type=click.Choice(["canvas", "photo", "scan", "tiny", "notebook", "styles", "nondigits", "numbers", "decimals"]),
     help="Which sets (default: all).",
 )
 @click.option(
@@ -41,10 +41,12 @@ def make_evalsets_command(data_dir, out_dir, kinds, count, seed, offset):
 
     images, labels = validation_digits(data_dir)
     images, labels = images[offset:], labels[offset:]
-    for kind in kinds or (*KINDS, "numbers"):
-        if kind == "numbers":
-            # Numbers draw their digits from all 10,000 held-out digits.
-            n = generate_numbers(images, labels, Path(out_dir) / kind, count, seed=seed + SEEDS[kind])
+    for kind in kinds or (*KINDS, "numbers", "decimals"):
+        if kind in ("numbers", "decimals"):
+            # Numbers draw their digits from all 10,000 held-out digits; decimals have signs and points.
+            n = generate_numbers(
+                images, labels, Path(out_dir) / kind, count, seed=seed + SEEDS[kind], signs=kind == "decimals"
+            )
             click.echo(f"wrote {n} numbers to {Path(out_dir) / kind}")
             continue
         # Each kind has its own seed, so a set is the same whichever others are made with it.

@@ -15,7 +15,10 @@ from digitpred.synth.render import Stroke, draw, place
 from digitpred.synth.strokes import colours
 
 # Added to --seed for each set; fixed, so that a set stays the same as kinds are added.
-SEEDS = {"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4, "notebook": 5, "styles": 6, "nondigits": 7}
+SEEDS = {
+    **{"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4, "notebook": 5, "styles": 6, "nondigits": 7},
+    "decimals": 8,
+}
 
 
 def _encode(img: Image.Image, fmt: str, **kwargs) -> bytes:
@@ -220,17 +223,41 @@ def generate(kind: str, images: np.ndarray, labels: np.ndarray, out_dir: str | P
     return len(images)
 
 
-def number(digits: np.ndarray, rng: np.random.Generator, photographed: bool | None = None) -> tuple[bytes, str, dict]:
+def number(
+    digits: np.ndarray,
+    rng: np.random.Generator,
+    photographed: bool | None = None,
+    minus: bool = False,
+    point: int | None = None,
+) -> tuple[bytes, str, dict]:
     """A number written in a row on a wide canvas: digits of varying size and height, some touching, some
-    with broken strokes, now and then photographed on paper. Returns the bytes, the suffix and what it has."""
+    with broken strokes, now and then photographed on paper. With `minus`, a short bar before the first digit;
+    with `point`, a dot or a comma on the baseline before digit number `point`. Returns the bytes, the suffix
+    and what it has."""
     from digitpred.synth.render import skeleton
 
     base = rng.uniform(60, 130)
     pen = rng.uniform(0.06, 0.16) * base
-    touching = rng.random() < 0.25
+    touching = rng.random() < 0.25 and point is None and not minus
     broken = rng.random() < 0.2
-    layers, x = [], 20.0
-    for digit in digits:
+    layers, marks, x = [], [], 20.0
+    middle = base * 0.8  # the digits' centres lie about here
+    if minus:
+        length = rng.uniform(0.3, 0.55) * base
+        y = middle + rng.uniform(-0.12, 0.12) * base
+        tilt = rng.uniform(-0.08, 0.08) * length
+        marks.append(("line", [(x, y - tilt / 2), (x + length, y + tilt / 2)]))
+        x += length + rng.uniform(0.12, 0.35) * base
+    for k, digit in enumerate(digits):
+        if k == point:
+            x += rng.uniform(0.0, 0.1) * base
+            r = pen * rng.uniform(0.55, 0.85)
+            y = middle + base * 0.5 - r * rng.uniform(0.5, 1.5)  # on the baseline, give or take
+            if rng.random() < 0.7:
+                marks.append(("dot", [(x - r, y - r), (x + r, y + r)]))
+            else:  # a comma: a short stroke down and to the left from the baseline
+                marks.append(("line", [(x + r * 0.4, y - r), (x - r * 0.6, y + r * 2.2)]))
+            x += 2 * r + rng.uniform(0.1, 0.25) * base
         points, _ = skeleton(digit)
         extent = points.max(axis=0) - points.min(axis=0)
         height = base * rng.uniform(0.8, 1.15)
@@ -243,6 +270,19 @@ def number(digits: np.ndarray, rng: np.random.Generator, photographed: bool | No
     canvas = Image.new("RGBA", size, (255, 255, 255, 255))
     for digit, stroke, gaps in layers:
         canvas.alpha_composite(draw(digit, stroke, size=size, gaps=0.25 if gaps else 0.0, rng=rng))
+    if marks:
+        from PIL import ImageDraw
+
+        pen_draw = ImageDraw.Draw(canvas)
+        for kind, where in marks:
+            if kind == "dot":
+                pen_draw.ellipse(where, fill=(0, 0, 0, 255))
+            else:
+                pen_draw.line(where, fill=(0, 0, 0, 255), width=max(1, round(pen)))
+                for end in where:  # round ends, as a pen leaves
+                    pen_draw.ellipse(
+                        [end[0] - pen / 2, end[1] - pen / 2, end[0] + pen / 2, end[1] + pen / 2], fill=(0, 0, 0, 255)
+                    )
     info = {"touching": touching, "broken": broken, "photographed": False}
     if photographed if photographed is not None else rng.random() < 0.2:
         info["photographed"] = True
@@ -255,18 +295,27 @@ def number(digits: np.ndarray, rng: np.random.Generator, photographed: bool | No
     return _encode(canvas, "PNG"), "png", info
 
 
-def generate_numbers(images: np.ndarray, labels: np.ndarray, out_dir: str | Path, count: int, seed: int = 0) -> int:
-    """Write `count` numbers of 2 to 8 held-out digits and a labels.csv of path,number,touching,broken,photo."""
+def generate_numbers(
+    images: np.ndarray, labels: np.ndarray, out_dir: str | Path, count: int, seed: int = 0, signs: bool = False
+) -> int:
+    """Write `count` numbers of 2 to 8 held-out digits and a labels.csv of path,number,touching,broken,photo.
+    With `signs`, numbers as prices and readings are written: half with a minus sign, most with a decimal point
+    (labels such as -12.50); the number of digits is then 1 to 6."""
     rng = np.random.default_rng(seed)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = ["path,number,touching,broken,photographed"]
     for i in range(count):
-        pick = rng.choice(len(images), int(rng.integers(2, 9)), replace=False)
-        data, ext, info = number(images[pick], rng)
+        pick = rng.choice(len(images), int(rng.integers(1, 7) if signs else rng.integers(2, 9)), replace=False)
+        minus = signs and rng.random() < 0.5
+        point = int(rng.integers(1, len(pick))) if signs and len(pick) > 1 and rng.random() < 0.8 else None
+        data, ext, info = number(images[pick], rng, minus=minus, point=point)
         name = f"{i:05d}.{ext}"
         (out_dir / name).write_bytes(data)
-        text = "".join(str(int(d)) for d in labels[pick])
+        digits = [str(int(d)) for d in labels[pick]]
+        if point is not None:
+            digits.insert(point, ".")
+        text = ("-" if minus else "") + "".join(digits)
         rows.append(f"{name},{text},{int(info['touching'])},{int(info['broken'])},{int(info['photographed'])}")
     (out_dir / "labels.csv").write_text("\n".join(rows) + "\n")
     return count

@@ -1,4 +1,5 @@
-// Boxes over a canvas or an image, one per digit read, each labelled with its digit ("?" when doubtful).
+// Boxes over a canvas or an image, one per mark read, each labelled with what it was read as: its digit ("?"
+// when doubtful), "." for a decimal point, "−" for a minus sign.
 // They are positioned through the CSSOM (element.style), which a strict style-src allows, and placed again
 // whenever the target changes size.
 
@@ -8,12 +9,12 @@ import { el } from "./dom.js";
 // fit: "fill" when the target's content box shows the whole image stretched (the canvas),
 //      "contain" for an <img> with object-fit: contain (the upload preview).
 export function createOverlay(overlay, target, fit) {
-  let last = null; // { digits, size } with size() the image's own pixel size, read when placing
+  let last = null; // { marks, size } with size() the image's own pixel size, read when placing
 
   function place() {
     overlay.replaceChildren();
     if (!last || !target.clientWidth) return;
-    const { digits } = last;
+    const { marks } = last;
     const [width, height] = last.size();
     if (!(width > 0 && height > 0)) return; // e.g. the preview has not loaded yet: placed on its resize
     const cw = target.clientWidth;
@@ -30,7 +31,7 @@ export function createOverlay(overlay, target, fit) {
     // target's content box, relative to the wrapper (its offsetParent)
     const left = target.offsetLeft + target.clientLeft + ox;
     const top = target.offsetTop + target.clientTop + oy;
-    for (const d of digits) {
+    for (const d of marks) {
       const [x, y, w, h] = (Array.isArray(d.box) ? d.box : []).map(Number);
       if (![x, y, w, h].every(Number.isFinite)) continue;
       const box = el("div", d.uncertain ? "box doubtful" : "box");
@@ -38,7 +39,8 @@ export function createOverlay(overlay, target, fit) {
       box.style.top = `${top + y * sy}px`;
       box.style.width = `${Math.max(2, w * sx)}px`;
       box.style.height = `${Math.max(2, h * sy)}px`;
-      const label = el("span", "box-label", d.uncertain ? `${d.digit}?` : String(d.digit));
+      const text = d.kind === "point" ? "." : d.kind === "minus" ? "−" : d.uncertain ? `${d.digit}?` : String(d.digit);
+      const label = el("span", "box-label", text);
       if (y * sy < 20) label.classList.add("below"); // no room above the box: put the label under it
       box.append(label);
       overlay.append(box);
@@ -47,8 +49,9 @@ export function createOverlay(overlay, target, fit) {
 
   new ResizeObserver(place).observe(target);
   return {
-    show(digits, size) {
-      last = { digits, size };
+    // marks: a number's "marks" (digits, points, a minus sign) or its "digits", each with a box.
+    show(marks, size) {
+      last = { marks, size };
       place();
     },
     clear() {

@@ -31,7 +31,7 @@ export function createSender({ url, result, corrections }) {
       if (!current()) return;
       if (res.ok && mode === "number" && isNumberAnswer(data)) {
         result.showNumber(data);
-        if (size) overlay?.show(data.digits, size);
+        if (size) overlay?.show(Array.isArray(data.marks) ? data.marks : data.digits, size);
         corrections.offer({ blob, filename, mode, predicted: data.number });
       } else if (res.ok && mode === "digit" && data && typeof data.digit === "number") {
         result.showDigit(data);
