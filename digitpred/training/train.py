@@ -138,13 +138,10 @@ def train(
     for kind, count in counts.items():
         if not count:
             continue
-        from digitpred.synth import negatives
         from digitpred.training.rendered import render_set
 
         pick = np.random.default_rng(seed).choice(len(x_train_raw), min(count, len(x_train_raw)), replace=False)
         stem = "rendered" if kind == "canvas" else f"rendered-{kind}"
-        if kind == "negatives" and negatives.TRAIN_REVISION > 1:
-            stem += f"-r{negatives.TRAIN_REVISION}"
         cache = Path(cache_dir) / f"{stem}-{len(pick)}-seed{seed}-of{len(x_train_raw)}.npz" if cache_dir else None
         xr, yr = render_set(x_train_raw[pick], y_train_raw[pick], seed, cache, kind=kind)
         log(f"added {len(xr)} training digits redrawn as {kind} images and preprocessed")
