@@ -85,7 +85,11 @@ def reading(mode: str, result) -> None:
     if rec is None:
         return
     rec.predictions.labels(mode).inc()
-    digits = [result.digit] if hasattr(result, "digit") else [p.digit for p, _ in result.digits]
+    if hasattr(result, "digit"):
+        digits = [result.digit]
+    else:  # a number, or a page of them
+        numbers = [r for r, _, _ in result.numbers] if hasattr(result, "numbers") else [result]
+        digits = [p.digit for number in numbers for p, _ in number.digits]
     for digit in digits:
         rec.digits.labels(mode, str(digit)).inc()
 

@@ -139,7 +139,9 @@ def test_an_unknown_mode_is_a_bad_request_even_when_the_model_cannot_load(config
     app = create_app({**config, "MODEL_PATH": str(tmp_path / "missing.tflite")})
     rv = app.test_client().post("/api/predict?mode=words", data=resource("canvas-7.png"), content_type="image/png")
     assert rv.status_code == 400
-    assert rv.json == {"error": {"code": "invalid_mode", "message": "mode must be one of digit, number, not 'words'."}}
+    assert rv.json == {
+        "error": {"code": "invalid_mode", "message": "mode must be one of digit, number, lines, not 'words'."}
+    }
     assert app.extensions["digitpred"]["model"].loads == 0
 
 
@@ -148,7 +150,7 @@ def test_read_is_the_one_choice_of_mode(fake_model):
     from digitpred.ml.model import ModelHolder
     from digitpred.ml.service import MODES, NumberReading, Prediction, read
 
-    assert MODES == ("digit", "number")
+    assert MODES == ("digit", "number", "lines")
     digit = read(resource("canvas-7.png"), "digit", fake_model)
     assert isinstance(digit, Prediction) and digit.answer == "3"
     number = read(resource("canvas-7.png"), "number", ModelHolder(lambda: fake_model))

@@ -16,8 +16,8 @@ from digitpred.errors import RequestError
 from digitpred.extensions import limiter, ml
 from digitpred.ml.errors import DigitpredError, ModelNotReady
 from digitpred.ml.model import MODEL_NAME
+from digitpred.ml.service import check_mode, read
 from digitpred.ml.service import predict_batch as run_batch
-from digitpred.ml.service import read
 from digitpred.mnist import VALIDATION_SIZE
 
 
@@ -40,7 +40,12 @@ def predict_batch():
     items = images_from_request(request, int(current_app.config["MAX_BATCH"]), json_limits())
     images = [item for item in items if isinstance(item, bytes)]
     metrics.batch(len(items))
-    answers = iter(run_batch(images, ml.model(), ml.settings) if images else [])
+    mode = request.args.get("mode") or "digit"
+    if mode == "digit":  # one forward pass for the whole batch
+        answers = iter(run_batch(images, ml.model(), ml.settings) if images else [])
+    else:  # each image read as a number or a page; an unknown mode is 400 invalid_mode before any is read
+        check_mode(mode)
+        answers = iter([_read_or_error(data, mode) for data in images])
     results = []
     for item in items:
         answer = next(answers) if isinstance(item, bytes) else item
@@ -51,9 +56,18 @@ def predict_batch():
             metrics.refusal(answer.code)
             results.append({"error": {"code": answer.code, "message": answer.message}})
         else:
-            metrics.reading("digit", answer)
+            metrics.reading(mode, answer)
             results.append(answer.to_dict())
     return jsonify({"results": results})
+
+
+def _read_or_error(data: bytes, mode: str):
+    try:
+        return read(data, mode, ml.holder, ml.settings)
+    except DigitpredError as exc:  # each image's own fault stays that image's answer
+        if isinstance(exc, ModelNotReady):
+            raise
+        return exc
 
 
 @bp.get("/health")

@@ -8,14 +8,18 @@ import json
 from typing import TextIO
 
 from digitpred.ml.errors import DigitpredError
-from digitpred.ml.service import NumberReading, Prediction
+from digitpred.ml.service import LinesReading, NumberReading, Prediction
 
 COLUMNS = ("file", "page", "answer", "confidence", "uncertain", "status", "error", "message")
 FORMATS = ("table", "csv", "jsonl")
 
 
-def row(name: str, page: int | None, result: Prediction | NumberReading) -> dict:
-    uncertain = result.uncertain if isinstance(result, Prediction) else any(p.uncertain for p, _ in result.digits)
+def row(name: str, page: int | None, result: Prediction | NumberReading | LinesReading) -> dict:
+    if isinstance(result, Prediction):
+        uncertain = result.uncertain
+    else:  # a number, or a page of numbers (mode lines: its answer has " / " between lines)
+        numbers = [r for r, _, _ in result.numbers] if isinstance(result, LinesReading) else [result]
+        uncertain = any(p.uncertain for number in numbers for p, _ in number.digits)
     return {
         "file": name,
         "page": page,

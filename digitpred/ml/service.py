@@ -15,12 +15,14 @@ from PIL import Image
 
 from digitpred.ml.decode import DEFAULT_MAX_FRAMES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, DEFAULT_MIN_SIDE, decode
 from digitpred.ml.errors import DigitpredError, InvalidMode, ModelNotReady, NoDigit, NotADigit
+from digitpred.ml.lines import find_numbers
 from digitpred.ml.model import NOT_A_DIGIT, Model, ModelHolder
 from digitpred.ml.preprocess import Options, preprocess
 from digitpred.ml.segment import Mark, read_row
 
-# What an image can be read as: one digit, or a number written in a row. The first is the default.
-MODES = ("digit", "number")
+# What an image can be read as: one digit, a number written in a row, or every number on a page, line by line.
+# The first is the default.
+MODES = ("digit", "number", "lines")
 
 
 @dataclass(frozen=True)
@@ -200,31 +202,111 @@ def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -
     candidate digit in one forward pass, and the digits chosen keep that reading."""
     img = decode_within(data, settings)
     row = read_row(img, settings.preprocess, score=lambda fields: probabilities(model, fields))
-    pieces = row.pieces
-    fields = np.stack([p.field for p in pieces])
-    answers = predictions(fields, np.stack([p.probabilities for p in pieces]), settings)
-    boxed = [(p, piece.box) for p, piece in zip(answers, pieces, strict=True)]
+    return _number_from_row(row, settings)
+
+
+def _number_from_row(row, settings: Settings, offset=(0, 0), scale=(1.0, 1.0)) -> NumberReading:
+    """A segmented row as a NumberReading, its boxes moved into the page's pixels (offset + box × scale)."""
+
+    def moved(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        x, y, w, h = box
+        return (
+            int(offset[0] + x * scale[0]),
+            int(offset[1] + y * scale[1]),
+            max(1, round(w * scale[0])),
+            max(1, round(h * scale[1])),
+        )
+
+    fields = np.stack([p.field for p in row.pieces])
+    answers = predictions(fields, np.stack([p.probabilities for p in row.pieces]), settings)
+    boxed = [(p, moved(piece.box)) for p, piece in zip(answers, row.pieces, strict=True)]
     digits = [(p, box) for p, box in boxed if not p.refused(settings)]
     if not digits:
         refused = max((p for p, _ in boxed), key=lambda p: p.confidence)
         raise refused.refusal() if boxed else NoDigit()
-    return NumberReading(digits, [(p, box) for p, box in boxed if p.refused(settings)], row.marks)
+    signs = [Mark(m.kind, moved(m.box)) for m in row.marks]
+    return NumberReading(digits, [(p, box) for p, box in boxed if p.refused(settings)], signs)
+
+
+@dataclass(frozen=True)
+class LinesReading:
+    """Every number on a page: (its reading, its box, its line), top line first, left to right."""
+
+    numbers: list[tuple[NumberReading, tuple[int, int, int, int], int]]
+
+    @property
+    def answer(self) -> str:
+        """The numbers, a space between those of one line and " / " between lines."""
+        lines: dict[int, list[str]] = {}
+        for reading, _, line in self.numbers:
+            lines.setdefault(line, []).append(reading.number)
+        return " / ".join(" ".join(numbers) for numbers in lines.values())
+
+    @property
+    def confidence(self) -> float:
+        return float(np.prod([r.confidence for r, _, _ in self.numbers]))
+
+    def input_png(self) -> bytes:
+        return field_png(np.hstack([p.field for r, _, _ in self.numbers for p, _ in r.digits]))
+
+    def to_dict(self) -> dict:
+        lines = []
+        for reading, box, line in self.numbers:
+            item = reading.to_dict()
+            lines.append(
+                {
+                    "number": item.pop("number"),
+                    "confidence": item.pop("confidence"),
+                    "box": list(box),
+                    "line": line,
+                    **item,
+                }
+            )
+        return {"lines": lines, "confidence": round(self.confidence, 6)}
+
+
+def predict_lines(data: bytes, model: Model, settings: Settings = Settings()) -> LinesReading:
+    """Every number on a page, line by line: each found by lines.find_numbers, then read as a row. A number
+    whose marks are all refused (a scribble, a word) is left out; a page with none read is refused."""
+    img = decode_within(data, settings)
+    numbers, refusals = [], []
+    for found in find_numbers(img, settings.preprocess):
+        try:
+            row = read_row(found.image, settings.preprocess, score=lambda fields: probabilities(model, fields))
+            reading = _number_from_row(row, settings, found.box[:2], found.scale)
+        except (NoDigit, NotADigit) as exc:
+            refusals.append(exc)
+            continue
+        numbers.append((reading, found.box, found.line))
+    if not numbers:
+        raise next((e for e in refusals if isinstance(e, NotADigit)), NoDigit())
+    # Lines numbered from 0 among those that kept a number.
+    renumber = {line: i for i, line in enumerate(sorted({line for _, _, line in numbers}))}
+    return LinesReading([(r, box, renumber[line]) for r, box, line in numbers])
+
+
+def check_mode(mode: str) -> None:
+    """InvalidMode unless `mode` is one of MODES."""
+    if mode not in MODES:
+        raise InvalidMode(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
 
 
 def read(
     data: bytes, mode: str, model: Model | ModelHolder, settings: Settings = Settings()
-) -> Prediction | NumberReading:
-    """The image read as `mode` (one of MODES): a Prediction for "digit", a NumberReading for "number".
+) -> Prediction | NumberReading | LinesReading:
+    """The image read as `mode` (one of MODES): a Prediction for "digit", a NumberReading for "number", a
+    LinesReading for "lines".
 
     An unknown mode raises InvalidMode. It is checked first, and a ModelHolder is only asked for its model once
     the mode is known to be good: a malformed request is answered as such even when the model cannot load.
     """
-    if mode not in MODES:
-        raise InvalidMode(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+    check_mode(mode)
     if isinstance(model, ModelHolder):
         model = model.get()
     if mode == "number":
         return predict_number(data, model, settings)
+    if mode == "lines":
+        return predict_lines(data, model, settings)
     return predict(data, model, settings)
 
 

@@ -16,7 +16,9 @@ from digitpred.mnist import DEFAULT_DATA
     "--kind",
     "kinds",
     multiple=True,
-    type=click.Choice(["canvas", "photo", "scan", "tiny", "notebook", "styles", "nondigits", "numbers", "decimals"]),
+    type=click.Choice(
+        ["canvas", "photo", "scan", "tiny", "notebook", "styles", "nondigits", "numbers", "decimals", "pages"]
+    ),
     help="Which sets (default: all).",
 )
 @click.option(
@@ -37,11 +39,15 @@ from digitpred.mnist import DEFAULT_DATA
 def make_evalsets_command(data_dir, out_dir, kinds, count, seed, offset):
     """Write realistic evaluation sets made from held-out digits only (never trained on)."""
     from digitpred.mnist import validation_digits
-    from digitpred.synth.evalsets import KINDS, SEEDS, generate, generate_numbers
+    from digitpred.synth.evalsets import KINDS, SEEDS, generate, generate_numbers, generate_pages
 
     images, labels = validation_digits(data_dir)
     images, labels = images[offset:], labels[offset:]
-    for kind in kinds or (*KINDS, "numbers", "decimals"):
+    for kind in kinds or (*KINDS, "numbers", "decimals", "pages"):
+        if kind == "pages":
+            n = generate_pages(images, labels, Path(out_dir) / kind, count, seed=seed + SEEDS[kind])
+            click.echo(f"wrote {n} pages to {Path(out_dir) / kind}")
+            continue
         if kind in ("numbers", "decimals"):
             # Numbers draw their digits from all 10,000 held-out digits; decimals have signs and points.
             n = generate_numbers(

@@ -18,6 +18,7 @@ from digitpred.synth.strokes import colours
 SEEDS = {
     **{"canvas": 0, "photo": 1, "scan": 2, "numbers": 3, "tiny": 4, "notebook": 5, "styles": 6, "nondigits": 7},
     "decimals": 8,
+    "pages": 9,
 }
 
 
@@ -234,6 +235,25 @@ def number(
     with broken strokes, now and then photographed on paper. With `minus`, a short bar before the first digit;
     with `point`, a dot or a comma on the baseline before digit number `point`. Returns the bytes, the suffix
     and what it has."""
+    canvas, info = written_number(digits, rng, minus, point)
+    if photographed if photographed is not None else rng.random() < 0.2:
+        info["photographed"] = True
+        return _encode(photographed_paper(canvas, rng), "JPEG", quality=85), "jpg", info
+    return _encode(canvas, "PNG"), "png", info
+
+
+def photographed_paper(canvas: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Paper under a phone's camera: a warm cast, light falling off across it, sensor noise, a little blur."""
+    img = np.asarray(canvas.convert("RGB"), dtype=np.float32)
+    ramp = np.linspace(1.0, rng.uniform(0.6, 0.9), canvas.width)[None, :, None]
+    img = img * np.array([0.92, 0.9, 0.82]) * ramp + rng.normal(0, 5, img.shape)
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.0))
+
+
+def written_number(
+    digits: np.ndarray, rng: np.random.Generator, minus: bool = False, point: int | None = None
+) -> tuple[Image.Image, dict]:
+    """The number's drawing on white (RGBA) and what it has (see number)."""
     from digitpred.synth.render import skeleton
 
     base = rng.uniform(60, 130)
@@ -283,16 +303,7 @@ def number(
                     pen_draw.ellipse(
                         [end[0] - pen / 2, end[1] - pen / 2, end[0] + pen / 2, end[1] + pen / 2], fill=(0, 0, 0, 255)
                     )
-    info = {"touching": touching, "broken": broken, "photographed": False}
-    if photographed if photographed is not None else rng.random() < 0.2:
-        info["photographed"] = True
-        img = np.asarray(canvas.convert("RGB"), dtype=np.float32)
-        w, h = size
-        ramp = np.linspace(1.0, rng.uniform(0.6, 0.9), w)[None, :, None]
-        img = img * np.array([0.92, 0.9, 0.82]) * ramp + rng.normal(0, 5, img.shape)
-        out = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.0))
-        return _encode(out, "JPEG", quality=85), "jpg", info
-    return _encode(canvas, "PNG"), "png", info
+    return canvas, {"touching": touching, "broken": broken, "photographed": False}
 
 
 def generate_numbers(
@@ -317,5 +328,78 @@ def generate_numbers(
             digits.insert(point, ".")
         text = ("-" if minus else "") + "".join(digits)
         rows.append(f"{name},{text},{int(info['touching'])},{int(info['broken'])},{int(info['photographed'])}")
+    (out_dir / "labels.csv").write_text("\n".join(rows) + "\n")
+    return count
+
+
+def page(numbers: list[list[tuple[np.ndarray, bool, int | None]]], rng: np.random.Generator) -> tuple[bytes, str, dict]:
+    """A page of lines of numbers: each line one or two numbers (digits, minus, point) apart, lines of their own
+    size, slant and indent; drawn, photographed or scanned. Returns the bytes, the suffix and what it has."""
+    drawn = []
+    for line in numbers:
+        parts = []
+        for digits, minus, point in line:
+            canvas, _ = written_number(digits, rng, minus, point)
+            scale = rng.uniform(0.6, 1.0)
+            parts.append(canvas.resize((max(1, int(canvas.width * scale)), max(1, int(canvas.height * scale)))))
+        height = max(p.height for p in parts)
+        gap = int(rng.uniform(1.8, 3.0) * height)
+        width = sum(p.width for p in parts) + gap * (len(parts) - 1)
+        strip = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+        x = 0
+        for p in parts:
+            strip.alpha_composite(p, (x, height - p.height))
+            x += p.width + gap
+        drawn.append(strip.rotate(rng.uniform(-4, 4), resample=Image.BICUBIC, expand=True))
+    width = int(max(d.width for d in drawn) * rng.uniform(1.15, 1.5) + 40)
+    spacing = [int(rng.uniform(0.15, 0.5) * d.height) for d in drawn]
+    height = sum(d.height for d in drawn) + sum(spacing) + 60
+    sheet = Image.new("RGBA", (width, height), (255, 255, 255, 255))
+    y = 30
+    for d, space in zip(drawn, spacing, strict=True):
+        sheet.alpha_composite(d, (int(rng.uniform(10, max(11, width - d.width - 10))), y))
+        y += d.height + space
+    roll = rng.random()
+    if roll < 0.25:
+        return (
+            _encode(photographed_paper(sheet, rng), "JPEG", quality=85),
+            "jpg",
+            {"photographed": True, "scanned": False},
+        )
+    if roll < 0.45:
+        grey = sheet.convert("L").filter(ImageFilter.GaussianBlur(0.7))
+        noisy = np.asarray(grey, dtype=np.float32) * 0.95 + 8 + rng.normal(0, 3, (grey.height, grey.width))
+        scanned = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+        return _encode(scanned, "JPEG", quality=80), "jpg", {"photographed": False, "scanned": True}
+    return _encode(sheet.convert("RGB"), "PNG"), "png", {"photographed": False, "scanned": False}
+
+
+def generate_pages(images: np.ndarray, labels: np.ndarray, out_dir: str | Path, count: int, seed: int = 0) -> int:
+    """Write `count` pages of 2 to 6 lines (a line: one number, sometimes two) from held-out digits, and a
+    labels.csv of path,lines,photographed,scanned; `lines` is what mode=lines answers: the numbers of a line
+    apart by a space, the lines by " / "."""
+    rng = np.random.default_rng(seed)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = ["path,lines,photographed,scanned"]
+    for i in range(count):
+        lines, texts = [], []
+        for _ in range(int(rng.integers(2, 7))):
+            line, words = [], []
+            for _ in range(2 if rng.random() < 0.2 else 1):
+                pick = rng.choice(len(images), int(rng.integers(1, 6)), replace=False)
+                minus = rng.random() < 0.2
+                point = int(rng.integers(1, len(pick))) if len(pick) > 1 and rng.random() < 0.3 else None
+                line.append((images[pick], minus, point))
+                digits = [str(int(d)) for d in labels[pick]]
+                if point is not None:
+                    digits.insert(point, ".")
+                words.append(("-" if minus else "") + "".join(digits))
+            lines.append(line)
+            texts.append(" ".join(words))
+        data, ext, info = page(lines, rng)
+        name = f"{i:05d}.{ext}"
+        (out_dir / name).write_bytes(data)
+        rows.append(f"{name},{' / '.join(texts)},{int(info['photographed'])},{int(info['scanned'])}")
     (out_dir / "labels.csv").write_text("\n".join(rows) + "\n")
     return count

@@ -10,7 +10,11 @@ from wtforms.fields.choices import SelectChoice
 from digitpred.ml.service import MODES
 
 EXTENSIONS = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
-MODE_LABELS = {"digit": "One digit", "number": "A number (digits in a row)"}  # one for each of MODES
+MODE_LABELS = {  # one for each of MODES
+    "digit": "One digit",
+    "number": "A number (digits in a row)",
+    "lines": "Every number on the page, line by line",
+}
 
 
 class UploadForm(FlaskForm):

@@ -33,9 +33,16 @@ def index():
                 closest = exc.details().get("closest")  # a refusal still names the nearest digit
             else:
                 metrics.reading(form.mode.data, reading)
-                shown = {form.mode.data: reading.to_dict()}  # the template shows `result` (a digit) or `number`
-                result, number = shown.get("digit"), shown.get("number")
-                correct = _correction_form(data, form.mode.data, reading.answer)
+                shown = reading.to_dict()  # the template shows `result` (a digit) or `number`
+                if form.mode.data == "digit":
+                    result = shown
+                elif form.mode.data == "number":
+                    number = shown
+                else:  # a page's numbers, shown as one: the lines apart by " / ", every digit in the strip
+                    digits = [d for line in shown["lines"] for d in line["digits"]]
+                    number = {"number": reading.answer, "confidence": shown["confidence"], "digits": digits}
+                if form.mode.data in ("digit", "number"):  # a page's corrections would need a truth per line
+                    correct = _correction_form(data, form.mode.data, reading.answer)
         else:
             error = " ".join(msg for messages in form.errors.values() for msg in messages)
             status = 400

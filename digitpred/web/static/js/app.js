@@ -3,6 +3,7 @@
 // under a strict CSP with no inline script) and wires the other modules together. Each module owns its own
 // state; the browser loads them as they are, with no build step.
 
+import { createCamera } from "./camera.js";
 import { createCorrections } from "./corrections.js";
 import { byId } from "./dom.js";
 import { installKeys } from "./keys.js";
@@ -34,15 +35,18 @@ const pads = {
   }),
 };
 
+let camera = null;
 const tabs = createTabs({
   tablist: document.querySelector('[role="tablist"]'),
   layout: byId("layout"),
-  onSelect() {
+  onSelect(mode) {
     for (const pad of Object.values(pads)) pad.cancelAuto();
     // An answer still on its way belongs to the other mode: drop it, keep whatever is shown.
     sender.dropInFlight();
+    camera?.update(mode); // the camera runs only while its tab is open
   },
 });
+camera = createCamera({ sender, tabs });
 
 const upload = createUpload({ sender, tabs });
 installKeys({ pads, tabs, predictUpload: upload.predict });

@@ -32,10 +32,28 @@ export function createResultPanel() {
     numberDigits: byId("number-digits"),
   };
 
+  // The same sentence in a bar at the foot of the screen while the result card is out of view (on a phone the
+  // card starts below the canvas): the answer stays in view while drawing or while the camera runs. Screen readers
+  // have the status region; the bar is for eyes only.
+  const bar = byId("answer-bar");
+  let cardInView = true;
+  const placeBar = () => {
+    bar.hidden = cardInView || !bar.textContent;
+  };
+  new IntersectionObserver(
+    ([entry]) => {
+      cardInView = entry.isIntersecting && entry.intersectionRatio >= 0.25;
+      placeBar();
+    },
+    { threshold: [0, 0.25, 0.5, 1] },
+  ).observe(region);
+
   // One sentence per answer in a polite status region: screen readers hear the digit and, above all, when the
   // model is unsure (the visible note alone would not be read out if it was already showing for the last answer).
   let announceTimer = 0;
   function announce(text) {
+    bar.textContent = text;
+    placeBar();
     clearTimeout(announceTimer);
     ui.announce.textContent = "";
     // Emptied first and refilled a moment later, so the same sentence twice in a row is read out twice.

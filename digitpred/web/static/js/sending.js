@@ -7,6 +7,26 @@ import { UNREACHABLE, postForm, serverError } from "./api.js";
 const isNumberAnswer = (data) =>
   data && typeof data.number === "string" && Array.isArray(data.digits) && data.digits.length > 0;
 
+// A page's numbers (mode=lines) shown as one number: the lines apart by " / ", every digit in the strip, every
+// mark over the picture.
+function asNumber(data) {
+  const lines = Array.isArray(data?.lines) ? data.lines.filter(isNumberAnswer) : [];
+  if (!lines.length) return null;
+  const texts = [];
+  for (const entry of lines) {
+    const at = Number(entry.line) || 0;
+    texts[at] = texts[at] ? `${texts[at]} ${entry.number}` : entry.number;
+  }
+  return {
+    number: texts.filter(Boolean).join(" / "),
+    confidence: data.confidence,
+    digits: lines.flatMap((entry) => entry.digits),
+    marks: lines.flatMap((entry) => (Array.isArray(entry.marks) ? entry.marks : entry.digits)),
+    left_out: lines.flatMap((entry) => entry.left_out || []),
+    single: lines.length === 1 ? lines[0].number : null,
+  };
+}
+
 // result: the panel from result.js; corrections: from corrections.js.
 export function createSender({ url, result, corrections }) {
   let latestTicket = 0;
@@ -18,8 +38,13 @@ export function createSender({ url, result, corrections }) {
   }
 
   // overlay: boxes for the digits of a number (overlay.js); size(): the image's own pixel size, to map them.
-  // stillWanted(): false once the answer would be about something the user has changed since.
-  async function send(blob, filename, { mode = "digit", stillWanted = () => true, overlay = null, size = null } = {}) {
+  // stillWanted(): false once the answer would be about something the user has changed since. held: a camera
+  // frame kept on screen, which may then be corrected (when it holds one number).
+  async function send(
+    blob,
+    filename,
+    { mode = "digit", stillWanted = () => true, overlay = null, size = null, held = false } = {},
+  ) {
     const ticket = ++latestTicket;
     const current = () => ticket === latestTicket && stillWanted();
     result.setBusy(true);
@@ -29,7 +54,14 @@ export function createSender({ url, result, corrections }) {
       body.append("mode", mode);
       const { res, data } = await postForm(url, body);
       if (!current()) return;
-      if (res.ok && mode === "number" && isNumberAnswer(data)) {
+      const page = res.ok && mode === "lines" ? asNumber(data) : null;
+      if (page) {
+        result.showNumber(page);
+        if (size) overlay?.show(page.marks, size);
+        // A correction is one number's truth: offered for a held frame that holds one number.
+        if (held && page.single !== null) corrections.offer({ blob, filename, mode: "number", predicted: page.single });
+        else corrections.hide();
+      } else if (res.ok && mode === "number" && isNumberAnswer(data)) {
         result.showNumber(data);
         if (size) overlay?.show(Array.isArray(data.marks) ? data.marks : data.digits, size);
         corrections.offer({ blob, filename, mode, predicted: data.number });

@@ -21,7 +21,7 @@ export function createUpload({ sender, tabs }) {
   // input because a browser that cannot put a dropped file into the input still sends it.
   let chosenFile = null;
 
-  const uploadMode = () => (form.querySelector('input[name="mode"]:checked')?.value === "number" ? "number" : "digit");
+  const uploadMode = () => form.querySelector('input[name="mode"]:checked')?.value || "digit";
 
   function setPreview(file) {
     if (previewUrl) URL.revokeObjectURL(previewUrl);

@@ -1,0 +1,128 @@
+"""A page of numbers -> each number on it, line by line, top to bottom, left to right.
+
+The ink's connected strokes are chained into lines: a stroke joins the line whose nearest stroke on its left it
+overlaps vertically (so a line may slant and need not start at the left edge), and strokes stacked in one column
+(the parts of a 4 or a 5) go with the line they overlap most. A line splits into numbers where a gap is wider
+than its digits are tall. Each number is then cut out, with only its own strokes, and read as a row
+(segment.read_row): its digits, points and minus sign.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from digitpred.ml.errors import NoDigit, TooManyDigits
+from digitpred.ml.preprocess import Options, ink_map
+
+# A stroke joins a line when it shares this much of the smaller one's height with the line's nearest stroke.
+SHARE = 0.35
+# A gap wider than this many digit heights parts two numbers on one line.
+NUMBER_GAP = 1.3
+# Strokes lighter than this share of the heaviest are specks, left out before anything is chained.
+SPECK = 0.01
+MAX_NUMBERS = 40
+
+
+@dataclass(frozen=True)
+class Found:
+    """One number on the page: an image of its strokes alone, its box in the page's pixels, and its line."""
+
+    image: Image.Image
+    box: tuple[int, int, int, int]
+    line: int
+    scale: tuple[float, float]  # the page's pixels per pixel of `image`
+
+
+@dataclass
+class _Stroke:
+    label: int
+    x0: int
+    x1: int
+    y0: int
+    y1: int
+    mass: float
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+
+def _shared(a: _Stroke, b: _Stroke) -> float:
+    """How much of the smaller one's height the two share."""
+    return max(0, min(a.y1, b.y1) - max(a.y0, b.y0)) / max(1, min(a.height, b.height))
+
+
+def _chain(strokes: list[_Stroke]) -> list[list[_Stroke]]:
+    """Strokes into lines, tallest first so that a line's backbone is its digits, not its dots."""
+    lines: list[list[_Stroke]] = []
+    for s in sorted(strokes, key=lambda s: -s.height):
+        best, best_score = None, 0.0
+        for line in lines:
+            # The stroke of the line nearest to this one, horizontally: a slanting line is followed locally.
+            near = min(line, key=lambda o: max(0, o.x0 - s.x1, s.x0 - o.x1))
+            gap = max(0, near.x0 - s.x1, s.x0 - near.x1)
+            height = float(np.median([o.height for o in line]))
+            score = _shared(near, s)
+            if score >= SHARE and gap <= 4 * height and score > best_score:
+                best, best_score = line, score
+            # A piece stacked on a stroke of the line (the bar of a 5 above its body, the parts of a 4).
+            for o in line:
+                columns = min(o.x1, s.x1) - max(o.x0, s.x0)
+                apart = max(0, o.y0 - s.y1, s.y0 - o.y1)
+                if columns >= 0.5 * (s.x1 - s.x0) and apart <= 0.6 * o.height and 0.99 > best_score:
+                    best, best_score = line, 0.99
+        if best is None:
+            lines.append([s])
+        else:
+            best.append(s)
+    return sorted(lines, key=lambda line: float(np.median([(s.y0 + s.y1) / 2 for s in line])))
+
+
+def _numbers(line: list[_Stroke]) -> list[list[_Stroke]]:
+    """A line split where a gap is wider than NUMBER_GAP of its digits' height."""
+    tallest = max(s.height for s in line)
+    height = float(np.median([s.height for s in line if s.height >= 0.5 * tallest]))
+    numbers: list[list[_Stroke]] = []
+    right = None
+    for s in sorted(line, key=lambda s: s.x0):
+        if right is None or s.x0 - right > NUMBER_GAP * height:
+            numbers.append([s])
+        else:
+            numbers[-1].append(s)
+        right = max(s.x1, right if right is not None else s.x1)
+    return numbers
+
+
+def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found]:
+    """Every number on the page, top line first, left to right on each line."""
+    ink = ink_map(img, options or Options())
+    labels, n = ndimage.label(ink > 0.3, structure=np.ones((3, 3)))
+    if n == 0:
+        raise NoDigit()
+    mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=n + 1)[1:]
+    strokes = [
+        _Stroke(i + 1, s[1].start, s[1].stop, s[0].start, s[0].stop, float(mass[i]))
+        for i, s in enumerate(ndimage.find_objects(labels))
+        if mass[i] >= SPECK * mass.max()
+    ]
+    sx, sy = img.width / ink.shape[1], img.height / ink.shape[0]
+    found: list[Found] = []
+    for index, line in enumerate(_chain(strokes)):
+        for number in _numbers(line):
+            x0, x1 = min(s.x0 for s in number), max(s.x1 for s in number)
+            y0, y1 = min(s.y0 for s in number), max(s.y1 for s in number)
+            pad = max(2, (y1 - y0) // 4)
+            x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
+            x1, y1 = min(ink.shape[1], x1 + pad), min(ink.shape[0], y1 + pad)
+            own = np.isin(labels[y0:y1, x0:x1], [s.label for s in number])
+            # Its own strokes only, dark on white: a neighbouring line's tail is not part of it.
+            crop = np.where(own, 255 - np.round(ink[y0:y1, x0:x1] * 255), 255).astype(np.uint8)
+            box = (int(x0 * sx), int(y0 * sy), max(1, round((x1 - x0) * sx)), max(1, round((y1 - y0) * sy)))
+            found.append(Found(Image.fromarray(crop, mode="L"), box, index, (sx, sy)))
+    if len(found) > MAX_NUMBERS:
+        raise TooManyDigits(f"The image holds {len(found)} numbers; at most {MAX_NUMBERS} are read.")
+    return found
