@@ -126,7 +126,9 @@ def test_keras_backend_matches_litert(heldout):
     x = heldout[0].astype(np.float32)[..., None] / 255.0
     litert = load_model(default_model_path(), "litert")(x)
     keras_model = load_model(default_model_path(), "keras")(x)
-    assert np.abs(litert - keras_model).max() < 1e-4
+    # The served file holds int8 weights (training/export.py): the same answers, probabilities a hair apart.
+    assert (litert[:, :10].argmax(axis=1) == keras_model[:, :10].argmax(axis=1)).all()
+    assert np.abs(litert - keras_model).max() < 0.03
 
 
 def test_unknown_backend(config):

@@ -152,7 +152,10 @@ def train_command(
     type=click.Path(dir_okay=False),
     help="The .tflite file to write (default: beside the Keras model).",
 )
-def export_command(keras_path, out_path):
+@click.option(
+    "--float", "full_float", is_flag=True, help="Keep float32 weights (default: int8 weights, about 4x faster)."
+)
+def export_command(keras_path, out_path, full_float):
     """Convert a Keras model to the LiteRT file that serving runs (needs the [train] extra)."""
     try:
         import keras
@@ -161,7 +164,7 @@ def export_command(keras_path, out_path):
     except ImportError as exc:
         raise click.ClickException(f"exporting needs TensorFlow: pip install '.[train]' ({exc})") from exc
     out = Path(out_path) if out_path else Path(keras_path).with_suffix(".tflite")
-    export_litert(keras.saving.load_model(keras_path, compile=False), out)
+    export_litert(keras.saving.load_model(keras_path, compile=False), out, quantize=not full_float)
     click.echo(f"wrote {out}")
 
 
