@@ -39,18 +39,40 @@ def ensure_wrk() -> str:
     return wrk
 
 
-def payloads(folder: Path) -> dict[str, tuple[Path, str]]:
+def payloads(folder: Path) -> dict[str, tuple[Path, str, str]]:
+    """name -> (body, content type, query): a canvas, a phone photo, a row of four digits (mode=number) and a
+    drawn page of five lines (mode=lines), from held-out digits. The baseline reads every body as one digit: it
+    has no other mode, so beside a row or a page its figure is what reading the image as one digit costs."""
     import numpy as np
 
     from digitpred.mnist import read_idx
-    from digitpred.synth.evalsets import photo
+    from digitpred.synth.evalsets import number, page, photo
 
     digits = read_idx(ROOT / "tests/resources/heldout-images-idx3-ubyte.gz")
     canvas = ROOT / "tests/resources/canvas-7.png"
     jpeg, _ = photo(digits[0], np.random.default_rng(5), size=(1200, 1600))
     phone = folder / "phone.jpg"
     phone.write_bytes(jpeg)
-    return {"canvas_png": (canvas, "image/png"), "phone_jpeg": (phone, "image/jpeg")}
+    rng = np.random.default_rng(7)
+    while True:  # a plain row: not touching, not broken
+        row_png, _, info = number(digits[10:14], rng, photographed=False)
+        if not (info["touching"] or info["broken"]):
+            break
+    row = folder / "row4.png"
+    row.write_bytes(row_png)
+    while True:  # a drawn page, neither photographed nor scanned
+        lines = [[(digits[20 + 4 * i : 23 + 4 * i + i % 2], False, None)] for i in range(5)]
+        page_bytes, _, info = page(lines, rng)
+        if not (info["photographed"] or info["scanned"]):
+            break
+    sheet = folder / "page5.png"
+    sheet.write_bytes(page_bytes)
+    return {
+        "canvas_png": (canvas, "image/png", ""),
+        "phone_jpeg": (phone, "image/jpeg", ""),
+        "row4_png": (row, "image/png", "?mode=number"),
+        "page5_png": (sheet, "image/png", "?mode=lines"),
+    }
 
 
 class Server:
@@ -164,14 +186,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         bodies = payloads(Path(tmp))
         for server in servers:
-            canvas, ctype = bodies["canvas_png"]
+            canvas, ctype, _ = bodies["canvas_png"]
             figures: dict = {}
             try:
                 figures["cold_start_s"] = server.start(canvas.read_bytes(), ctype)
-                for name, (body, content_type) in bodies.items():
-                    for connections in (1, 16):
-                        wrk_run(wrk, server.url, body, content_type, connections, 1)  # warm up
-                        run = wrk_run(wrk, server.url, body, content_type, connections, opts.seconds)
+                for name, (body, content_type, query) in bodies.items():
+                    for connections in (1, 16) if name in ("canvas_png", "phone_jpeg") else (1,):
+                        wrk_run(wrk, server.url + query, body, content_type, connections, 1)  # warm up
+                        run = wrk_run(wrk, server.url + query, body, content_type, connections, opts.seconds)
                         for key in ("p50_ms", "p99_ms", "rps"):
                             figures[f"{name}_c{connections}_{key}"] = run[key]
                         figures[f"{name}_c{connections}_errors"] = run["errors"] + run["non2xx"]
