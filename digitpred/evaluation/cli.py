@@ -37,7 +37,14 @@ def evaluate_command(sources, report_path, json_path, record, model_paths):
     import json
 
     from digitpred import create_app
-    from digitpred.evaluation.report import evaluate, evaluate_numbers, is_number_set, write_html
+    from digitpred.evaluation.report import (
+        evaluate,
+        evaluate_lines,
+        evaluate_numbers,
+        is_lines_set,
+        is_number_set,
+        write_html,
+    )
 
     if record and len(model_paths) > 1:
         raise click.UsageError("--record writes one model's figures: give at most one --model")
@@ -49,8 +56,21 @@ def evaluate_command(sources, report_path, json_path, record, model_paths):
         def predict_number(data: bytes) -> dict:
             return client.post("/api/predict?mode=number", data=data, content_type="image/octet-stream").get_json()
 
+        def predict_lines(data: bytes) -> dict:
+            return client.post("/api/predict?mode=lines", data=data, content_type="image/octet-stream").get_json()
+
         reports, numbers = [], []
         for source in sources:
+            if is_lines_set(source):
+                figures = evaluate_lines(source, predict_lines)
+                numbers.append(figures)
+                for name, f in figures.items():
+                    if isinstance(f, dict):
+                        click.echo(
+                            f"{figures['set']} [{name}]: {f['whole_page_accuracy']:.2%} of {f['pages']} pages and "
+                            f"{f['line_accuracy']:.2%} of their lines read exactly, {f['ms_p50']} ms per page (p50)"
+                        )
+                continue
             if is_number_set(source):
                 figures = evaluate_numbers(source, predict_number)
                 numbers.append(figures)
@@ -137,7 +157,11 @@ def _echo_comparison(runs: list[dict]) -> None:
             rows.setdefault(f"{report.name}, refused as no digit", [None] * len(runs))[i] = report.refused
         for figures in run["numbers"]:
             for bucket, f in figures.items():
-                if isinstance(f, dict):
+                if isinstance(f, dict) and "whole_page_accuracy" in f:
+                    key = f"{figures['set']} [{bucket}], whole pages"
+                    rows.setdefault(key, [None] * len(runs))[i] = f["whole_page_accuracy"]
+                    rows.setdefault(f"{figures['set']} [{bucket}], lines", [None] * len(runs))[i] = f["line_accuracy"]
+                elif isinstance(f, dict):
                     key = f"{figures['set']} [{bucket}], whole numbers"
                     rows.setdefault(key, [None] * len(runs))[i] = f["whole_number_accuracy"]
     width = max(len(k) for k in rows) if rows else 3

@@ -287,3 +287,46 @@ def evaluate_numbers(source: str | Path, predict: Callable[[bytes], dict]) -> di
             "ms_p50": round(float(np.median([o[3] for o in outcomes])) * 1000, 2) if outcomes else 0.0,
         }
     return summary
+
+
+def is_lines_set(source: str | Path) -> bool:
+    labels = Path(source) / "labels.csv"
+    return labels.is_file() and labels.read_text().startswith("path,lines")
+
+
+def lines_answer(answer: dict) -> list[str]:
+    """An /api/predict?mode=lines answer as its lines, each the numbers on it apart by a space."""
+    lines: dict[int, list[str]] = {}
+    for entry in answer.get("lines", []):
+        lines.setdefault(int(entry["line"]), []).append(entry["number"])
+    return [" ".join(lines[k]) for k in sorted(lines)]
+
+
+def evaluate_lines(source: str | Path, predict: Callable[[bytes], dict]) -> dict:
+    """A folder of pages with labels.csv (path,lines,flags...; lines apart by " / ") -> whole pages and lines read
+    exactly (a line is right when the line in its place holds the same numbers), overall and by flag."""
+    source = Path(source)
+    with (source / "labels.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    flags = [k for k in (rows[0].keys() if rows else []) if k not in ("path", "lines")]
+    buckets: dict[str, list[tuple[int, int, int, float]]] = {"all": []}
+    for row in rows:
+        started = time.perf_counter()
+        answer = predict((source / row["path"]).read_bytes())
+        seconds = time.perf_counter() - started
+        truth, got = row["lines"].split(" / "), lines_answer(answer)
+        right = sum(1 for i, line in enumerate(truth) if i < len(got) and got[i] == line)
+        outcome = (int(got == truth), right, len(truth), seconds)
+        names = [k for k in flags if row.get(k) == "1"] or ["plain"]
+        for name in ["all", *names]:
+            buckets.setdefault(name, []).append(outcome)
+    summary = {"set": source.name, "pages": len(rows)}
+    for name, outcomes in buckets.items():
+        lines = sum(o[2] for o in outcomes)
+        summary[name] = {
+            "pages": len(outcomes),
+            "whole_page_accuracy": round(sum(o[0] for o in outcomes) / len(outcomes), 5) if outcomes else 0.0,
+            "line_accuracy": round(sum(o[1] for o in outcomes) / lines, 5) if lines else 0.0,
+            "ms_p50": round(float(np.median([o[3] for o in outcomes])) * 1000, 2) if outcomes else 0.0,
+        }
+    return summary

@@ -20,11 +20,17 @@ from digitpred.ml.preprocess import Options, ink_map
 
 # A stroke joins a line when it shares this much of the smaller one's height with the line's nearest stroke.
 SHARE = 0.35
+# A stroke this many of the line's heights away, or nearer, may still be on the line: numbers on one line stand
+# well apart.
+JOIN_GAP = 8.0
 # A gap wider than this many digit heights parts two numbers on one line.
 NUMBER_GAP = 1.3
 # Strokes lighter than this share of the heaviest are specks, left out before anything is chained.
 SPECK = 0.01
 MAX_NUMBERS = 40
+# Small strokes beside a line are pieces of its digits only when together they are no wider than this many of the
+# line's heights: a small number written above or below spans more.
+FOLD_WIDTH = 2.2
 
 
 @dataclass(frozen=True)
@@ -66,20 +72,48 @@ def _chain(strokes: list[_Stroke]) -> list[list[_Stroke]]:
             near = min(line, key=lambda o: max(0, o.x0 - s.x1, s.x0 - o.x1))
             gap = max(0, near.x0 - s.x1, s.x0 - near.x1)
             height = float(np.median([o.height for o in line]))
-            score = _shared(near, s)
-            if score >= SHARE and gap <= 4 * height and score > best_score:
+            # Sharing rows with it, or sitting on the same baseline: a small number beside a big one.
+            score = max(_shared(near, s), 1 - abs(near.y1 - s.y1) / max(near.height, s.height))
+            if score >= SHARE and gap <= JOIN_GAP * height and score > best_score:
                 best, best_score = line, score
-            # A piece stacked on a stroke of the line (the bar of a 5 above its body, the parts of a 4).
+            # A small piece stacked on a stroke of the line, close to it: the bar of a 5 above its body, a broken
+            # stroke. (A digit of the line above is no piece: it is as tall as those of its own line.)
             for o in line:
                 columns = min(o.x1, s.x1) - max(o.x0, s.x0)
                 apart = max(0, o.y0 - s.y1, s.y0 - o.y1)
-                if columns >= 0.5 * (s.x1 - s.x0) and apart <= 0.6 * o.height and 0.99 > best_score:
+                small = s.height <= 0.5 * o.height
+                if small and columns >= 0.5 * (s.x1 - s.x0) and apart <= 0.3 * o.height and 0.99 > best_score:
                     best, best_score = line, 0.99
         if best is None:
             lines.append([s])
         else:
             best.append(s)
-    return sorted(lines, key=lambda line: float(np.median([(s.y0 + s.y1) / 2 for s in line])))
+    return sorted(_fold_pieces(lines), key=lambda line: float(np.median([(s.y0 + s.y1) / 2 for s in line])))
+
+
+def _gap(a: _Stroke, b: _Stroke) -> int:
+    """The distance between two strokes' boxes (0 when they overlap)."""
+    return max(0, a.x0 - b.x1, b.x0 - a.x1) + max(0, a.y0 - b.y1, b.y0 - a.y1)
+
+
+def _fold_pieces(lines: list[list[_Stroke]]) -> list[list[_Stroke]]:
+    """A "line" of small strokes only, right beside a bigger stroke of another line, is pieces of that line's
+    digits (a bar, a flag, a stroke broken where the pen lifted): it goes to that line. A small number written
+    apart stays a line of its own."""
+    tallest = [max(s.height for s in line) for line in lines]
+    big = [line for line, t in zip(lines, tallest, strict=True) if t >= 0.5 * max(tallest)]
+    kept = list(big)
+    for line, t in zip(lines, tallest, strict=True):
+        if any(line is b for b in big):
+            continue
+        near = min(((_gap(s, o), b) for s in line for b in big for o in b), key=lambda x: x[0], default=None)
+        height = max(o.height for o in near[1]) if near is not None else 0
+        wide = max(s.x1 for s in line) - min(s.x0 for s in line)
+        if near is not None and t <= 0.6 * height and near[0] <= 0.5 * height and wide <= FOLD_WIDTH * height:
+            near[1].extend(line)
+        else:
+            kept.append(line)
+    return kept
 
 
 def _numbers(line: list[_Stroke]) -> list[list[_Stroke]]:

@@ -335,11 +335,12 @@ def generate_numbers(
 def page(numbers: list[list[tuple[np.ndarray, bool, int | None]]], rng: np.random.Generator) -> tuple[bytes, str, dict]:
     """A page of lines of numbers: each line one or two numbers (digits, minus, point) apart, lines of their own
     size, slant and indent; drawn, photographed or scanned. Returns the bytes, the suffix and what it has."""
-    drawn = []
+    drawn, flags = [], {"touching": False, "broken": False}
     for line in numbers:
         parts = []
         for digits, minus, point in line:
-            canvas, _ = written_number(digits, rng, minus, point)
+            canvas, info = written_number(digits, rng, minus, point)
+            flags = {k: flags[k] or info[k] for k in flags}
             scale = rng.uniform(0.6, 1.0)
             parts.append(canvas.resize((max(1, int(canvas.width * scale)), max(1, int(canvas.height * scale)))))
         height = max(p.height for p in parts)
@@ -364,24 +365,24 @@ def page(numbers: list[list[tuple[np.ndarray, bool, int | None]]], rng: np.rando
         return (
             _encode(photographed_paper(sheet, rng), "JPEG", quality=85),
             "jpg",
-            {"photographed": True, "scanned": False},
+            {**flags, "photographed": True, "scanned": False},
         )
     if roll < 0.45:
         grey = sheet.convert("L").filter(ImageFilter.GaussianBlur(0.7))
         noisy = np.asarray(grey, dtype=np.float32) * 0.95 + 8 + rng.normal(0, 3, (grey.height, grey.width))
         scanned = Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
-        return _encode(scanned, "JPEG", quality=80), "jpg", {"photographed": False, "scanned": True}
-    return _encode(sheet.convert("RGB"), "PNG"), "png", {"photographed": False, "scanned": False}
+        return _encode(scanned, "JPEG", quality=80), "jpg", {**flags, "photographed": False, "scanned": True}
+    return _encode(sheet.convert("RGB"), "PNG"), "png", {**flags, "photographed": False, "scanned": False}
 
 
 def generate_pages(images: np.ndarray, labels: np.ndarray, out_dir: str | Path, count: int, seed: int = 0) -> int:
     """Write `count` pages of 2 to 6 lines (a line: one number, sometimes two) from held-out digits, and a
-    labels.csv of path,lines,photographed,scanned; `lines` is what mode=lines answers: the numbers of a line
-    apart by a space, the lines by " / "."""
+    labels.csv of path,lines,touching,broken,photographed,scanned; `lines` is what mode=lines answers: the numbers
+    of a line apart by a space, the lines by " / ". A page is touching or broken when any of its numbers is."""
     rng = np.random.default_rng(seed)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rows = ["path,lines,photographed,scanned"]
+    rows = ["path,lines,touching,broken,photographed,scanned"]
     for i in range(count):
         lines, texts = [], []
         for _ in range(int(rng.integers(2, 7))):
@@ -400,6 +401,7 @@ def generate_pages(images: np.ndarray, labels: np.ndarray, out_dir: str | Path, 
         data, ext, info = page(lines, rng)
         name = f"{i:05d}.{ext}"
         (out_dir / name).write_bytes(data)
-        rows.append(f"{name},{' / '.join(texts)},{int(info['photographed'])},{int(info['scanned'])}")
+        flags = ",".join(str(int(info[k])) for k in ("touching", "broken", "photographed", "scanned"))
+        rows.append(f"{name},{' / '.join(texts)},{flags}")
     (out_dir / "labels.csv").write_text("\n".join(rows) + "\n")
     return count
