@@ -1,0 +1,141 @@
+"""mode=lines on the shipped model: every number on a page, line by line, through the service, the API, the batch
+endpoint and the command line; and the page sets that `flask evaluate` reads."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from digitpred.ml.errors import NoDigit
+from digitpred.ml.model import default_model_path, load_model
+from digitpred.ml.service import LinesReading, predict_lines
+from tests.helpers import png_bytes
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(default_model_path())
+
+
+@pytest.fixture(scope="module")
+def sure(heldout, model):
+    """One held-out digit per class that the model reads surely."""
+    from digitpred.ml.service import prepare
+    from digitpred.synth.render import Stroke, draw
+
+    images, labels = heldout
+    chosen = {}
+    for digit, label in zip(images, labels, strict=True):
+        if int(label) not in chosen:
+            field = prepare(png_bytes(draw(digit, Stroke(180, (140, 140), 16))))
+            if model(field[None, ..., None])[0, label] > 0.99:
+                chosen[int(label)] = digit
+    return chosen
+
+
+def sheet(lines: list[str], sure, slant: float = 0.0, indents=None) -> bytes:
+    """Each line's text (digits, "-", ".", and spaces between numbers) written with the sure digits."""
+    from digitpred.synth.evalsets import written_number
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for text in lines:
+        parts = []
+        for word in text.split():
+            digits = np.stack([sure[int(c)] for c in word if c.isdigit()])
+            point = word.lstrip("-").find(".") if "." in word else None
+            while True:  # plain numbers: no touching or broken digits
+                canvas, info = written_number(digits, rng, minus=word.startswith("-"), point=point)
+                if not (info["touching"] or info["broken"]):
+                    break
+            parts.append(canvas.convert("L"))
+        height = max(p.height for p in parts)
+        row = Image.new("L", (sum(p.width for p in parts) + 2 * height * (len(parts) - 1), height), 255)
+        x = 0
+        for p in parts:
+            row.paste(p, (x, height - p.height))
+            x += p.width + 2 * height
+        rows.append(row.rotate(slant, fillcolor=255, expand=True))
+    indents = indents or [40] * len(rows)
+    page = Image.new(
+        "L", (max(r.width + i for r, i in zip(rows, indents, strict=True)) + 40, sum(r.height for r in rows) + 80), 255
+    )
+    y = 40
+    for r, i in zip(rows, indents, strict=True):
+        page.paste(r, (i, y))
+        y += r.height
+    return png_bytes(page)
+
+
+def test_lines_top_to_bottom_and_numbers_apart(sure, model):
+    reading = predict_lines(sheet(["12.5", "-7 406", "3309"], sure, indents=[40, 300, 120]), model)
+    assert isinstance(reading, LinesReading)
+    assert reading.answer == "12.5 / -7 406 / 3309"
+    body = reading.to_dict()
+    assert [(e["line"], e["number"]) for e in body["lines"]] == [(0, "12.5"), (1, "-7"), (1, "406"), (2, "3309")]
+    # Boxes in the page's pixels, each line below the one before.
+    tops = [e["box"][1] for e in body["lines"]]
+    assert tops[0] < min(tops[1], tops[2]) and tops[3] > max(tops[1], tops[2])
+    assert [m["kind"] for m in body["lines"][0]["marks"]] == ["digit", "digit", "point", "digit"]
+
+
+def test_slanted_lines(sure, model):
+    assert predict_lines(sheet(["85", "2910"], sure, slant=3.0), model).answer == "85 / 2910"
+
+
+def test_a_blank_page_is_no_digit(model):
+    with pytest.raises(NoDigit):
+        predict_lines(png_bytes(Image.new("L", (400, 300), 255)), model)
+
+
+def test_a_scribble_beside_the_numbers_is_left_out(sure, model):
+    data = sheet(["47"], sure)
+    page = Image.open(io.BytesIO(data)).convert("L")
+    bigger = Image.new("L", (page.width, page.height + 300), 255)
+    bigger.paste(page, (0, 0))
+    ImageDraw.Draw(bigger).line(
+        [(40, page.height + 150), (120, page.height + 90), (60, page.height + 250), (200, page.height + 100)],
+        fill=0,
+        width=10,
+    )  # a zigzag doodle, a line of its own
+    reading = predict_lines(png_bytes(bigger), model)
+    assert reading.answer.split(" / ")[0] == "47"
+
+
+def test_the_api_the_batch_and_the_command_line_take_the_mode(sure, real_client, tmp_path):
+    data = sheet(["51", "-0.3"], sure)
+    rv = real_client.post("/api/predict?mode=lines", data=data, content_type="image/png")
+    assert rv.status_code == 200, rv.json
+    assert [e["number"] for e in rv.json["lines"]] == ["51", "-0.3"]
+    rv = real_client.post("/api/predict/batch?mode=lines", data={"images": [(io.BytesIO(data), "p.png")]})
+    assert [e["number"] for e in rv.json["results"][0]["lines"]] == ["51", "-0.3"]
+    rv = real_client.post("/api/predict/batch?mode=pages", data={"images": [(io.BytesIO(data), "p.png")]})
+    assert rv.status_code == 400 and rv.json["error"]["code"] == "invalid_mode"
+
+    from click.testing import CliRunner
+
+    from digitpred.console import main
+
+    (tmp_path / "page.png").write_bytes(data)
+    result = CliRunner().invoke(main, ["predict", str(tmp_path / "page.png"), "--mode", "lines", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].split(",")[2] == "51 / -0.3"
+
+
+def test_evaluate_reads_a_page_set(runner, tmp_path):
+    from digitpred.mnist import read_idx
+    from tests.helpers import RESOURCES
+
+    images = read_idx(RESOURCES / "heldout-images-idx3-ubyte.gz")
+    labels = read_idx(RESOURCES / "heldout-labels-idx1-ubyte.gz")
+    from digitpred.synth.evalsets import generate_pages
+
+    generate_pages(images, labels, tmp_path / "pages", 4, seed=1)
+    header = (tmp_path / "pages" / "labels.csv").read_text().splitlines()[0]
+    assert header == "path,lines,touching,broken,photographed,scanned"
+    result = runner.invoke(args=["evaluate", str(tmp_path / "pages")])
+    assert result.exit_code == 0, result.output
+    assert "pages [all]:" in result.output and "of their lines read exactly" in result.output
