@@ -74,6 +74,8 @@ MIN_SIDE = 0.08
 # (the best reading is worth ODDS_WEIGHT * ODDS_CAP). On the tuning rows it skips one candidate in twenty and
 # changes no reading.
 PRUNE_BELOW = -8.0
+# A point stands at least this many digit heights clear of the digits on either side.
+POINT_CLEARANCE = 0.04
 # The quick reading (_settled): every group at most this many digit heights wide and at least this tall, read as a
 # digit with at least this probability and no further than this from the digit's usual shapes.
 SETTLED_WIDTH = 1.3
@@ -237,7 +239,12 @@ def _marks(groups: list[_Group], ink: np.ndarray, labels: np.ndarray) -> tuple[l
             and 0.8 * pen <= h <= min(0.45 * height, 4.5 * pen)
             and g.y1 >= bottom - 0.15 * height
         )
-        if beside and between and low and (dot or comma):
+        # Clear of the digits on both sides: the last dash of a digit drawn in broken strokes hangs right beside it.
+        clear = between and (
+            g.x0 - max(o.x1 for o in big if (o.x0 + o.x1) / 2 < cx) >= POINT_CLEARANCE * height
+            and min(o.x0 for o in big if (o.x0 + o.x1) / 2 > cx) - g.x1 >= POINT_CLEARANCE * height
+        )
+        if beside and between and clear and low and (dot or comma):
             found.append(("point", g))
         elif (
             beside
