@@ -112,6 +112,32 @@ def postgres_url() -> str:
         conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="module")
+def model():
+    """The shipped model itself (reader and gate), loaded once per test module."""
+    from digitpred.ml.model import default_model_path, load_model
+
+    return load_model(default_model_path())
+
+
+@pytest.fixture(scope="module")
+def clear_digits(heldout, model):
+    """One held-out digit per class that the model reads surely when drawn alone."""
+    from digitpred.ml.segment import segment
+    from digitpred.synth.render import Stroke, draw
+
+    images, labels = heldout
+    chosen = {}
+    for digit, label in zip(images, labels, strict=True):
+        if label in chosen:
+            continue
+        field = segment(draw(digit, Stroke(180, (140, 140), 16)))[0].field
+        if model(field[None, ..., None])[0, label] > 0.99:
+            chosen[label] = digit
+    assert len(chosen) == 10
+    return chosen
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request, tmp_path) -> str:
     """An empty database: a SQLite file, or a fresh database on the PostgreSQL server that .ci/run starts."""

@@ -10,34 +10,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from digitpred.ml.errors import NoDigit
-from digitpred.ml.model import default_model_path, load_model
 from digitpred.ml.service import LinesReading, predict_lines
 from tests.helpers import png_bytes
 
 
-@pytest.fixture(scope="module")
-def model():
-    return load_model(default_model_path())
-
-
-@pytest.fixture(scope="module")
-def sure(heldout, model):
-    """One held-out digit per class that the model reads surely."""
-    from digitpred.ml.service import prepare
-    from digitpred.synth.render import Stroke, draw
-
-    images, labels = heldout
-    chosen = {}
-    for digit, label in zip(images, labels, strict=True):
-        if int(label) not in chosen:
-            field = prepare(png_bytes(draw(digit, Stroke(180, (140, 140), 16))))
-            if model(field[None, ..., None])[0, label] > 0.99:
-                chosen[int(label)] = digit
-    return chosen
-
-
-def sheet(lines: list[str], sure, slant: float = 0.0, indents=None) -> bytes:
-    """Each line's text (digits, "-", ".", and spaces between numbers) written with the sure digits."""
+def sheet(lines: list[str], clear_digits, slant: float = 0.0, indents=None) -> bytes:
+    """Each line's text (digits, "-", ".", and spaces between numbers) written with the clear digits."""
     from digitpred.synth.evalsets import written_number
 
     rng = np.random.default_rng(11)
@@ -45,7 +23,7 @@ def sheet(lines: list[str], sure, slant: float = 0.0, indents=None) -> bytes:
     for text in lines:
         parts = []
         for word in text.split():
-            digits = np.stack([sure[int(c)] for c in word if c.isdigit()])
+            digits = np.stack([clear_digits[int(c)] for c in word if c.isdigit()])
             point = word.lstrip("-").find(".") if "." in word else None
             while True:  # plain numbers: no touching or broken digits
                 canvas, info = written_number(digits, rng, minus=word.startswith("-"), point=point)
@@ -70,8 +48,8 @@ def sheet(lines: list[str], sure, slant: float = 0.0, indents=None) -> bytes:
     return png_bytes(page)
 
 
-def test_lines_top_to_bottom_and_numbers_apart(sure, model):
-    reading = predict_lines(sheet(["12.5", "-7 406", "3309"], sure, indents=[40, 300, 120]), model)
+def test_lines_top_to_bottom_and_numbers_apart(clear_digits, model):
+    reading = predict_lines(sheet(["12.5", "-7 406", "3309"], clear_digits, indents=[40, 300, 120]), model)
     assert isinstance(reading, LinesReading)
     assert reading.answer == "12.5 / -7 406 / 3309"
     body = reading.to_dict()
@@ -82,8 +60,8 @@ def test_lines_top_to_bottom_and_numbers_apart(sure, model):
     assert [m["kind"] for m in body["lines"][0]["marks"]] == ["digit", "digit", "point", "digit"]
 
 
-def test_slanted_lines(sure, model):
-    assert predict_lines(sheet(["85", "2910"], sure, slant=3.0), model).answer == "85 / 2910"
+def test_slanted_lines(clear_digits, model):
+    assert predict_lines(sheet(["85", "2910"], clear_digits, slant=3.0), model).answer == "85 / 2910"
 
 
 def test_a_blank_page_is_no_digit(model):
@@ -91,8 +69,8 @@ def test_a_blank_page_is_no_digit(model):
         predict_lines(png_bytes(Image.new("L", (400, 300), 255)), model)
 
 
-def test_a_scribble_beside_the_numbers_is_left_out(sure, model):
-    data = sheet(["47"], sure)
+def test_a_scribble_beside_the_numbers_is_left_out(clear_digits, model):
+    data = sheet(["47"], clear_digits)
     page = Image.open(io.BytesIO(data)).convert("L")
     bigger = Image.new("L", (page.width, page.height + 300), 255)
     bigger.paste(page, (0, 0))
@@ -105,8 +83,8 @@ def test_a_scribble_beside_the_numbers_is_left_out(sure, model):
     assert reading.answer.split(" / ")[0] == "47"
 
 
-def test_the_api_the_batch_and_the_command_line_take_the_mode(sure, real_client, tmp_path):
-    data = sheet(["51", "-0.3"], sure)
+def test_the_api_the_batch_and_the_command_line_take_the_mode(clear_digits, real_client, tmp_path):
+    data = sheet(["51", "-0.3"], clear_digits)
     rv = real_client.post("/api/predict?mode=lines", data=data, content_type="image/png")
     assert rv.status_code == 200, rv.json
     assert [e["number"] for e in rv.json["lines"]] == ["51", "-0.3"]

@@ -10,32 +10,11 @@ from PIL import Image, ImageDraw
 
 from digitpred.ml.decode import decode
 from digitpred.ml.errors import NoDigit, TooManyDigits
-from digitpred.ml.model import default_model_path, load_model
 from digitpred.ml.preprocess import to_field
 from digitpred.ml.segment import MISFIT_FREE, segment
 from digitpred.ml.shapes import digit_shapes, misfit
 from digitpred.synth.render import Stroke, draw, skeleton
 from tests.helpers import png_bytes
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model(default_model_path())
-
-
-@pytest.fixture(scope="module")
-def clear_digits(heldout, model):
-    """One held-out digit per class that the model reads surely when drawn alone."""
-    images, labels = heldout
-    chosen = {}
-    for digit, label in zip(images, labels, strict=True):
-        if label in chosen:
-            continue
-        field = segment(draw(digit, Stroke(180, (140, 140), 16)))[0].field
-        if model(field[None, ..., None])[0, label] > 0.99:
-            chosen[label] = digit
-    assert len(chosen) == 10
-    return chosen
 
 
 def row(

@@ -61,21 +61,17 @@ def evaluate_command(sources, report_path, json_path, record, model_paths):
 
         reports, numbers = [], []
         for source in sources:
-            if is_lines_set(source):
-                figures = evaluate_lines(source, predict_lines)
+            if is_lines_set(source) or is_number_set(source):
+                pages = is_lines_set(source)
+                figures = evaluate_lines(source, predict_lines) if pages else evaluate_numbers(source, predict_number)
                 numbers.append(figures)
                 for name, f in figures.items():
-                    if isinstance(f, dict):
+                    if isinstance(f, dict) and pages:
                         click.echo(
                             f"{figures['set']} [{name}]: {f['whole_page_accuracy']:.2%} of {f['pages']} pages and "
                             f"{f['line_accuracy']:.2%} of their lines read exactly, {f['ms_p50']} ms per page (p50)"
                         )
-                continue
-            if is_number_set(source):
-                figures = evaluate_numbers(source, predict_number)
-                numbers.append(figures)
-                for name, f in figures.items():
-                    if isinstance(f, dict):
+                    elif isinstance(f, dict):
                         click.echo(
                             f"{figures['set']} [{name}]: {f['whole_number_accuracy']:.2%} of {f['numbers']} "
                             f"numbers read exactly, {f['digit_accuracy']:.2%} of digits, "

@@ -258,34 +258,47 @@ def is_number_set(source: str | Path) -> bool:
     return labels.is_file() and labels.read_text().startswith("path,number")
 
 
-def evaluate_numbers(source: str | Path, predict: Callable[[bytes], dict]) -> dict:
-    """A folder of numbers with labels.csv (path,number,flags...) -> whole-number and per-digit accuracy,
-    overall and by difficulty (each flag column, and 'plain' for rows with none)."""
-    source = Path(source)
+def _labelled_rows(
+    source: Path, key: str, predict: Callable[[bytes], dict], score: Callable[[str, dict], tuple[int, int, int]]
+) -> dict[str, list[tuple[int, int, int, float]]]:
+    """Each row of source/labels.csv (path, `key`, flags...) through `predict`, scored as (whole right, parts
+    right, parts) with the seconds it took; bucketed as "all", each flag set to 1, and "plain" for rows with none."""
     with (source / "labels.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
-    flags = [k for k in (rows[0].keys() if rows else []) if k not in ("path", "number")]
+    flags = [k for k in (rows[0].keys() if rows else []) if k not in ("path", key)]
     buckets: dict[str, list[tuple[int, int, int, float]]] = {"all": []}
     for row in rows:
         started = time.perf_counter()
         answer = predict((source / row["path"]).read_bytes())
-        seconds = time.perf_counter() - started
-        truth, got = row["number"], answer.get("number", "")
-        outcome = (int(got == truth), max(0, len(truth) - edit_distance(truth, got)), len(truth), seconds)
-        names = [k for k in flags if row.get(k) == "1"] or ["plain"]
-        for name in ["all", *names]:
+        outcome = (*score(row[key], answer), time.perf_counter() - started)
+        for name in ["all", *([k for k in flags if row.get(k) == "1"] or ["plain"])]:
             buckets.setdefault(name, []).append(outcome)
-    summary = {"set": source.name, "numbers": len(rows)}
+    return buckets
+
+
+def _figures(outcomes: list[tuple[int, int, int, float]], count: str, whole: str, part: str) -> dict:
+    parts = sum(o[2] for o in outcomes)
+    return {
+        count: len(outcomes),
+        whole: round(sum(o[0] for o in outcomes) / len(outcomes), 5) if outcomes else 0.0,
+        part: round(sum(o[1] for o in outcomes) / parts, 5) if parts else 0.0,
+        "ms_p50": round(float(np.median([o[3] for o in outcomes])) * 1000, 2) if outcomes else 0.0,
+    }
+
+
+def evaluate_numbers(source: str | Path, predict: Callable[[bytes], dict]) -> dict:
+    """A folder of numbers with labels.csv (path,number,flags...) -> whole-number and per-digit accuracy,
+    overall and by difficulty (each flag column, and 'plain' for rows with none)."""
+
+    def score(truth: str, answer: dict) -> tuple[int, int, int]:
+        got = answer.get("number", "")
+        return int(got == truth), max(0, len(truth) - edit_distance(truth, got)), len(truth)
+
+    source = Path(source)
+    buckets = _labelled_rows(source, "number", predict, score)
+    summary: dict = {"set": source.name, "numbers": len(buckets["all"])}
     for name, outcomes in buckets.items():
-        whole = sum(o[0] for o in outcomes)
-        digits_right = sum(o[1] for o in outcomes)
-        digits = sum(o[2] for o in outcomes)
-        summary[name] = {
-            "numbers": len(outcomes),
-            "whole_number_accuracy": round(whole / len(outcomes), 5) if outcomes else 0.0,
-            "digit_accuracy": round(digits_right / digits, 5) if digits else 0.0,
-            "ms_p50": round(float(np.median([o[3] for o in outcomes])) * 1000, 2) if outcomes else 0.0,
-        }
+        summary[name] = _figures(outcomes, "numbers", "whole_number_accuracy", "digit_accuracy")
     return summary
 
 
@@ -305,28 +318,14 @@ def lines_answer(answer: dict) -> list[str]:
 def evaluate_lines(source: str | Path, predict: Callable[[bytes], dict]) -> dict:
     """A folder of pages with labels.csv (path,lines,flags...; lines apart by " / ") -> whole pages and lines read
     exactly (a line is right when the line in its place holds the same numbers), overall and by flag."""
+
+    def score(truth: str, answer: dict) -> tuple[int, int, int]:
+        lines, got = truth.split(" / "), lines_answer(answer)
+        return int(got == lines), sum(1 for i, line in enumerate(lines) if i < len(got) and got[i] == line), len(lines)
+
     source = Path(source)
-    with (source / "labels.csv").open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    flags = [k for k in (rows[0].keys() if rows else []) if k not in ("path", "lines")]
-    buckets: dict[str, list[tuple[int, int, int, float]]] = {"all": []}
-    for row in rows:
-        started = time.perf_counter()
-        answer = predict((source / row["path"]).read_bytes())
-        seconds = time.perf_counter() - started
-        truth, got = row["lines"].split(" / "), lines_answer(answer)
-        right = sum(1 for i, line in enumerate(truth) if i < len(got) and got[i] == line)
-        outcome = (int(got == truth), right, len(truth), seconds)
-        names = [k for k in flags if row.get(k) == "1"] or ["plain"]
-        for name in ["all", *names]:
-            buckets.setdefault(name, []).append(outcome)
-    summary = {"set": source.name, "pages": len(rows)}
+    buckets = _labelled_rows(source, "lines", predict, score)
+    summary: dict = {"set": source.name, "pages": len(buckets["all"])}
     for name, outcomes in buckets.items():
-        lines = sum(o[2] for o in outcomes)
-        summary[name] = {
-            "pages": len(outcomes),
-            "whole_page_accuracy": round(sum(o[0] for o in outcomes) / len(outcomes), 5) if outcomes else 0.0,
-            "line_accuracy": round(sum(o[1] for o in outcomes) / lines, 5) if lines else 0.0,
-            "ms_p50": round(float(np.median([o[3] for o in outcomes])) * 1000, 2) if outcomes else 0.0,
-        }
+        summary[name] = _figures(outcomes, "pages", "whole_page_accuracy", "line_accuracy")
     return summary
