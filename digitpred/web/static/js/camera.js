@@ -104,8 +104,5 @@ export function createCamera({ sender, tabs }) {
       if (mode === "camera") start();
       else stop();
     },
-    get held() {
-      return held;
-    },
   };
 }
