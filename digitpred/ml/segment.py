@@ -236,13 +236,15 @@ def _marks(groups: list[_Group], ink: np.ndarray, labels: np.ndarray) -> tuple[l
         dot = max(w, h) <= min(0.35 * height, 2.5 * pen) and min(w, h) >= 0.5 * pen and _filled(labels, g) >= 0.4
         comma = (
             w <= min(h / 1.3, 2.0 * pen)
-            and 0.8 * pen <= h <= min(0.45 * height, 4.5 * pen)
+            and 0.8 * pen <= h <= min(0.55 * height, 4.5 * pen)
             and g.y1 >= bottom - 0.15 * height
         )
         # Clear of the digits on both sides: the last dash of a digit drawn in broken strokes hangs right beside it.
+        # A comma's top may tuck under the digit before it, so it need only not overlap.
+        margin = POINT_CLEARANCE * height if dot else 0.0
         clear = between and (
-            g.x0 - max(o.x1 for o in big if (o.x0 + o.x1) / 2 < cx) >= POINT_CLEARANCE * height
-            and min(o.x0 for o in big if (o.x0 + o.x1) / 2 > cx) - g.x1 >= POINT_CLEARANCE * height
+            g.x0 - max(o.x1 for o in big if (o.x0 + o.x1) / 2 < cx) >= margin
+            and min(o.x0 for o in big if (o.x0 + o.x1) / 2 > cx) - g.x1 >= margin
         )
         if beside and between and clear and low and (dot or comma):
             found.append(("point", g))
