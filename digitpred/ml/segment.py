@@ -239,9 +239,11 @@ def _marks(groups: list[_Group], ink: np.ndarray, labels: np.ndarray) -> tuple[l
             and 0.8 * pen <= h <= min(0.55 * height, 4.5 * pen)
             and g.y1 >= bottom - 0.15 * height
         )
-        # Clear of the digits on both sides: the last dash of a digit drawn in broken strokes hangs right beside it.
+        # Clear of the digits on both sides, where the row has other loose pieces (a digit drawn in broken
+        # strokes, whose last dash hangs right beside it); in a row of whole digits, not overlapping them is enough.
         # A comma's top may tuck under the digit before it, so it need only not overlap.
-        margin = POINT_CLEARANCE * height if dot else 0.0
+        loose = sum(1 for o in groups if o is not g and o not in digits and max(o.width, o.height) < 0.5 * height)
+        margin = POINT_CLEARANCE * height if dot and loose else 0.0
         clear = between and (
             g.x0 - max(o.x1 for o in big if (o.x0 + o.x1) / 2 < cx) >= margin
             and min(o.x0 for o in big if (o.x0 + o.x1) / 2 > cx) - g.x1 >= margin
