@@ -109,16 +109,17 @@ def browser(playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def browser_type_launcher(playwright) -> Iterator:
-    """Launches a browser of its own with extra command-line flags (a fake camera): closed after the test."""
+def context_with_flags(playwright) -> Iterator:
+    """Makes a browser context in a browser of its own, launched with extra command-line flags (a fake camera);
+    both are closed after the test."""
     launched: list[Browser] = []
 
-    def launch(extra: list[str]) -> Browser:
+    def make(extra: list[str], **options) -> BrowserContext:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + extra, headless=True)
         launched.append(browser)
-        return browser
+        return _context(browser, **options)
 
-    yield launch
+    yield make
     for browser in launched:
         browser.close()
 

@@ -13,7 +13,6 @@ pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (
 from PIL import Image  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from tests.browser.conftest import TIMEOUT_MS  # noqa: E402
 from tests.browser.helpers import PageErrors, mouse_draw, screenshot_path  # noqa: E402
 
 # "-3.5" on the 840 × 280 canvas, as fractions of it: a bar, a 3, a dot on the baseline, a 5.
@@ -104,7 +103,7 @@ def test_a_page_of_lines_uploaded(page: Page, heldout, tmp_path):
     assert not errors.messages
 
 
-def test_the_camera_reads_a_number_and_holds_it(browser_type_launcher, server_url, heldout, tmp_path):
+def test_the_camera_reads_a_number_and_holds_it(context_with_flags, server_url, heldout, tmp_path):
     import digitpred
 
     text = "-40.7"
@@ -112,15 +111,14 @@ def test_the_camera_reads_a_number_and_holds_it(browser_type_launcher, server_ur
     assert digitpred.predict(sheet, mode="lines").answer == text  # the picture itself reads right
     video = tmp_path / "number.y4m"
     _y4m(video, sheet)
-    browser = browser_type_launcher(
+    context = context_with_flags(
         [
             "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={video}",
-        ]
+        ],
+        viewport={"width": 1200, "height": 800},
     )
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    context.set_default_timeout(TIMEOUT_MS)
     context.grant_permissions(["camera"], origin=server_url)
     page = context.new_page()
     errors = PageErrors(page)
@@ -138,7 +136,6 @@ def test_the_camera_reads_a_number_and_holds_it(browser_type_launcher, server_ur
     page.click("#tab-draw")  # leaving the tab stops the camera
     expect(page.locator("#camera-hold")).to_be_disabled()
     assert not errors.messages
-    context.close()
 
 
 def test_the_answer_stays_in_view_on_a_phone(new_context, server_url):
