@@ -17,6 +17,7 @@ from scipy import ndimage
 
 from digitpred.ml.errors import NoDigit, TooManyDigits
 from digitpred.ml.preprocess import Options, ink_map
+from digitpred.ml.segment import Group
 
 # A stroke joins a line when it shares this much of the smaller one's height with the line's nearest stroke.
 SHARE = 0.35
@@ -43,18 +44,8 @@ class Found:
     scale: tuple[float, float]  # the page's pixels per pixel of `image`
 
 
-@dataclass
-class _Stroke:
-    label: int
-    x0: int
-    x1: int
-    y0: int
-    y1: int
-    mass: float
-
-    @property
-    def height(self) -> int:
-        return self.y1 - self.y0
+# A stroke: one connected piece of ink, as segmentation's groups are made of.
+_Stroke = Group
 
 
 def _shared(a: _Stroke, b: _Stroke) -> float:
@@ -139,7 +130,7 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
         raise NoDigit()
     mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=n + 1)[1:]
     strokes = [
-        _Stroke(i + 1, s[1].start, s[1].stop, s[0].start, s[0].stop, float(mass[i]))
+        _Stroke([i + 1], s[1].start, s[1].stop, s[0].start, s[0].stop, float(mass[i]))
         for i, s in enumerate(ndimage.find_objects(labels))
         if mass[i] >= SPECK * mass.max()
     ]
@@ -152,7 +143,7 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
             pad = max(2, (y1 - y0) // 4)
             x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
             x1, y1 = min(ink.shape[1], x1 + pad), min(ink.shape[0], y1 + pad)
-            own = np.isin(labels[y0:y1, x0:x1], [s.label for s in number])
+            own = np.isin(labels[y0:y1, x0:x1], [label for s in number for label in s.labels])
             # Its own strokes only, dark on white: a neighbouring line's tail is not part of it.
             crop = np.where(own, 255 - np.round(ink[y0:y1, x0:x1] * 255), 255).astype(np.uint8)
             box = (int(x0 * sx), int(y0 * sy), max(1, round((x1 - x0) * sx)), max(1, round((y1 - y0) * sy)))

@@ -110,7 +110,7 @@ class Row:
 
 
 @dataclass
-class _Group:
+class Group:
     labels: list[int]
     x0: int
     x1: int
@@ -126,7 +126,7 @@ class _Group:
     def height(self) -> int:
         return self.y1 - self.y0
 
-    def absorb(self, other: _Group) -> None:
+    def absorb(self, other: Group) -> None:
         self.labels += other.labels
         self.x0, self.x1 = min(self.x0, other.x0), max(self.x1, other.x1)
         self.y0, self.y1 = min(self.y0, other.y0), max(self.y1, other.y1)
@@ -156,24 +156,24 @@ class _Cut:
         return 0.0 if self.path is None else float(self.path.mean())
 
 
-def _overlap(a: _Group, b: _Group) -> int:
+def _overlap(a: Group, b: Group) -> int:
     return min(a.x1, b.x1) - max(a.x0, b.x0)
 
 
-def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[_Group]]:
+def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
     labels, n = ndimage.label(ink > 0.3, structure=np.ones((3, 3)))
     if n == 0:
         raise NoDigit()
     mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=n + 1)[1:]
     pieces = [
-        _Group([i + 1], s[1].start, s[1].stop, s[0].start, s[0].stop, float(mass[i]))
+        Group([i + 1], s[1].start, s[1].stop, s[0].start, s[0].stop, float(mass[i]))
         for i, s in enumerate(ndimage.find_objects(labels))
     ]
     row_height = max(p.height for p in pieces)
     # Tall pieces are digits or most of one; short ones are bars, halves, dots and broken bits of them.
     major = sorted((p for p in pieces if p.height >= 0.45 * row_height), key=lambda g: g.x0)
     minor = [p for p in pieces if p.height < 0.45 * row_height]
-    groups: list[_Group] = []
+    groups: list[Group] = []
     for piece in major:
         # Most of the narrower one's columns shared: the same digit.
         if groups and _overlap(groups[-1], piece) >= 0.5 * min(groups[-1].width, piece.width):
@@ -192,7 +192,7 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[_Group]]:
     return labels, groups
 
 
-def _stroke(ink: np.ndarray, labels: np.ndarray, group: _Group) -> float:
+def _stroke(ink: np.ndarray, labels: np.ndarray, group: Group) -> float:
     """A group's pen width: twice its area over its outline, as for a long thin stroke."""
     mask = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
     area = float(mask.sum())
@@ -200,13 +200,13 @@ def _stroke(ink: np.ndarray, labels: np.ndarray, group: _Group) -> float:
     return 2.0 * area / max(outline, 1.0)
 
 
-def _filled(labels: np.ndarray, group: _Group) -> float:
+def _filled(labels: np.ndarray, group: Group) -> float:
     """The share of its box that a group's ink covers."""
     mask = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
     return float(mask.mean()) if mask.size else 0.0
 
 
-def _marks(groups: list[_Group], ink: np.ndarray, labels: np.ndarray) -> tuple[list[_Group], list[tuple[str, _Group]]]:
+def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[list[Group], list[tuple[str, Group]]]:
     """Points and a leading minus, taken out of the digits' way: (the groups left, the marks found).
 
     Told from specks, bars of digits and stray dots by size against the row's digits and pen, and by place: a
@@ -220,7 +220,7 @@ def _marks(groups: list[_Group], ink: np.ndarray, labels: np.ndarray) -> tuple[l
     top, bottom = float(np.median([d.y0 for d in digits])), float(np.median([d.y1 for d in digits]))
     pen = float(np.median([_stroke(ink, labels, d) for d in digits]))
     first = min(d.x0 for d in digits)
-    found: list[tuple[str, _Group]] = []
+    found: list[tuple[str, Group]] = []
     for g in groups:
         if g in digits:
             continue
@@ -265,14 +265,14 @@ def _marks(groups: list[_Group], ink: np.ndarray, labels: np.ndarray) -> tuple[l
     return [g for g in groups if id(g) not in taken], found
 
 
-def _drop_specks(groups: list[_Group]) -> list[_Group]:
+def _drop_specks(groups: list[Group]) -> list[Group]:
     """Specks and stray dots: far lighter and far shorter than the digits of the row."""
     heaviest = max(g.mass for g in groups)
     row_height = max(g.height for g in groups if g.mass >= 0.2 * heaviest)
     return [g for g in groups if g.mass >= 0.06 * heaviest or g.height >= 0.35 * row_height]
 
 
-def _digit_height(groups: list[_Group]) -> float:
+def _digit_height(groups: list[Group]) -> float:
     """A digit's height in this row: the median of the groups that are not fragments."""
     tallest = max(g.height for g in groups)
     return float(np.median([g.height for g in groups if g.height >= 0.6 * tallest]))
@@ -459,9 +459,9 @@ class _Prepared:
     """A row's ink in groups, before any cut: what both the quick reading and the full search start from."""
 
     ink: np.ndarray
-    groups: list[_Group]
+    groups: list[Group]
     regions: list[_Region]
-    marks: list[tuple[str, _Group]]
+    marks: list[tuple[str, Group]]
     height: float
 
 
