@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
-from digitpred.ml.errors import NoDigit, TooManyDigits
+from digitpred.ml.errors import TooManyDigits
 from digitpred.ml.preprocess import Options, ink_map
-from digitpred.ml.segment import Group
+from digitpred.ml.segment import Group, strokes
 
 # A stroke joins a line when it shares this much of the smaller one's height with the line's nearest stroke.
 SHARE = 0.35
@@ -53,10 +52,10 @@ def _shared(a: _Stroke, b: _Stroke) -> float:
     return max(0, min(a.y1, b.y1) - max(a.y0, b.y0)) / max(1, min(a.height, b.height))
 
 
-def _chain(strokes: list[_Stroke]) -> list[list[_Stroke]]:
+def _chain(pieces: list[_Stroke]) -> list[list[_Stroke]]:
     """Strokes into lines, tallest first so that a line's backbone is its digits, not its dots."""
     lines: list[list[_Stroke]] = []
-    for s in sorted(strokes, key=lambda s: -s.height):
+    for s in sorted(pieces, key=lambda s: -s.height):
         best, best_score = None, 0.0
         for line in lines:
             # The stroke of the line nearest to this one, horizontally: a slanting line is followed locally.
@@ -125,18 +124,12 @@ def _numbers(line: list[_Stroke]) -> list[list[_Stroke]]:
 def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found]:
     """Every number on the page, top line first, left to right on each line."""
     ink = ink_map(img, options or Options())
-    labels, n = ndimage.label(ink > 0.3, structure=np.ones((3, 3)))
-    if n == 0:
-        raise NoDigit()
-    mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=n + 1)[1:]
-    strokes = [
-        _Stroke([i + 1], s[1].start, s[1].stop, s[0].start, s[0].stop, float(mass[i]))
-        for i, s in enumerate(ndimage.find_objects(labels))
-        if mass[i] >= SPECK * mass.max()
-    ]
+    labels, found_strokes = strokes(ink)
+    heaviest = max(s.mass for s in found_strokes)
+    kept = [s for s in found_strokes if s.mass >= SPECK * heaviest]
     sx, sy = img.width / ink.shape[1], img.height / ink.shape[0]
     found: list[Found] = []
-    for index, line in enumerate(_chain(strokes)):
+    for index, line in enumerate(_chain(kept)):
         for number in _numbers(line):
             x0, x1 = min(s.x0 for s in number), max(s.x1 for s in number)
             y0, y1 = min(s.y0 for s in number), max(s.y1 for s in number)

@@ -160,15 +160,21 @@ def _overlap(a: Group, b: Group) -> int:
     return min(a.x1, b.x1) - max(a.x0, b.x0)
 
 
-def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
+def strokes(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
+    """The ink's connected strokes, each a Group of one label, and the label map; NoDigit when there is none."""
     labels, n = ndimage.label(ink > 0.3, structure=np.ones((3, 3)))
     if n == 0:
         raise NoDigit()
     mass = np.bincount(labels.ravel(), weights=ink.ravel(), minlength=n + 1)[1:]
-    pieces = [
+    found = [
         Group([i + 1], s[1].start, s[1].stop, s[0].start, s[0].stop, float(mass[i]))
         for i, s in enumerate(ndimage.find_objects(labels))
     ]
+    return labels, found
+
+
+def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
+    labels, pieces = strokes(ink)
     row_height = max(p.height for p in pieces)
     # Tall pieces are digits or most of one; short ones are bars, halves, dots and broken bits of them.
     major = sorted((p for p in pieces if p.height >= 0.45 * row_height), key=lambda g: g.x0)
