@@ -198,9 +198,14 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
     return labels, groups
 
 
+def _member(labels: np.ndarray, group: Group) -> np.ndarray:
+    """Which pixels of the group's box are its own ink (not another group's passing through)."""
+    return np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
+
+
 def _stroke(ink: np.ndarray, labels: np.ndarray, group: Group) -> float:
     """A group's pen width: twice its area over its outline, as for a long thin stroke."""
-    mask = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
+    mask = _member(labels, group)
     area = float(mask.sum())
     outline = area - float(ndimage.binary_erosion(mask).sum())
     return 2.0 * area / max(outline, 1.0)
@@ -208,7 +213,7 @@ def _stroke(ink: np.ndarray, labels: np.ndarray, group: Group) -> float:
 
 def _filled(labels: np.ndarray, group: Group) -> float:
     """The share of its box that a group's ink covers."""
-    mask = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
+    mask = _member(labels, group)
     return float(mask.mean()) if mask.size else 0.0
 
 
@@ -235,7 +240,9 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
         # below it: a piece under a digit is part of it.
         big = [o for o in groups if o is not g and max(o.width, o.height) >= 0.5 * height]
         beside = all(_overlap(o, g) <= 0.3 * w for o in big + digits)
-        between = any((o.x0 + o.x1) / 2 < cx for o in big) and any((o.x0 + o.x1) / 2 > cx for o in big)
+        left = [o for o in big if (o.x0 + o.x1) / 2 < cx]
+        right = [o for o in big if (o.x0 + o.x1) / 2 > cx]
+        between = bool(left and right)
         low = g.y0 >= top + 0.5 * height and cy >= top + 0.65 * height and g.y1 <= bottom + 0.5 * height
         # A dot of the pen: solid, a few pen widths at most (a small digit drawn with the same pen is open and
         # more strokes across). A comma: a short tick down from the baseline, one pen wide.
@@ -250,10 +257,7 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
         # A comma's top may tuck under the digit before it, so it need only not overlap.
         loose = sum(1 for o in groups if o is not g and o not in digits and max(o.width, o.height) < 0.5 * height)
         margin = POINT_CLEARANCE * height if dot and loose else 0.0
-        clear = between and (
-            g.x0 - max(o.x1 for o in big if (o.x0 + o.x1) / 2 < cx) >= margin
-            and min(o.x0 for o in big if (o.x0 + o.x1) / 2 > cx) - g.x1 >= margin
-        )
+        clear = between and (g.x0 - max(o.x1 for o in left) >= margin and min(o.x0 for o in right) - g.x1 >= margin)
         if beside and between and clear and low and (dot or comma):
             found.append(("point", g))
         elif (
@@ -457,7 +461,6 @@ class _Candidates:
     aspects: np.ndarray  # N×10: each candidate's width prior for each class
     misfits: np.ndarray  # N×10: how far its field lies from each class's shapes
     shapes: np.ndarray  # N: its height prior less the cost of the gaps it joins, whatever it reads as
-    scale: tuple[float, float]  # image pixels per work pixel
 
 
 @dataclass
@@ -479,15 +482,14 @@ def _prepare(img: Image.Image, options: Options) -> _Prepared:
     height = _digit_height(groups)
     regions = []
     for group in groups:
-        member = np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
         # The soft rim around the strokes too, as for single digits.
-        regions.append(_Region(with_rim(ink[group.y0 : group.y1, group.x0 : group.x1], member), group.x0, group.y0))
+        ink_box = ink[group.y0 : group.y1, group.x0 : group.x1]
+        regions.append(_Region(with_rim(ink_box, _member(labels, group)), group.x0, group.y0))
     return _Prepared(ink, groups, regions, marks, height)
 
 
-def _candidates(img: Image.Image, options: Options, prepared: _Prepared | None = None) -> _Candidates:
-    prepared = prepared or _prepare(img, options)
-    ink, groups, regions, height = prepared.ink, prepared.groups, prepared.regions, prepared.height
+def _candidates(prepared: _Prepared) -> _Candidates:
+    groups, regions, height = prepared.groups, prepared.regions, prepared.height
     cuts = []
     for g, group in enumerate(groups):
         cuts.append(_Cut(g, None, 0))
@@ -538,8 +540,7 @@ def _candidates(img: Image.Image, options: Options, prepared: _Prepared | None =
     if not spans:
         raise NoDigit()
     fields = np.stack([to_field(crop) for crop in crops])
-    scale = (img.width / ink.shape[1], img.height / ink.shape[0])
-    return _Candidates(cuts, spans, boxes, fields, np.array(aspects), misfit(fields), np.array(shapes), scale)
+    return _Candidates(cuts, spans, boxes, fields, np.array(aspects), misfit(fields), np.array(shapes))
 
 
 def _join_cost(parts: list[tuple[np.ndarray, int, int]], height: float) -> float:
@@ -629,13 +630,12 @@ def read_row(img: Image.Image, options: Options | None = None, score: Scorer | N
     quick = _settled(prepared, score) if score is not None and prepared.groups else None
     if quick is not None:
         fields, boxes, probs = quick
-        if len(fields) > MAX_DIGITS:
-            raise TooManyDigits(f"The image holds {len(fields)} digits; at most {MAX_DIGITS} are read.")
-        return Row([Piece(f, scaled(b), p) for f, b, p in zip(fields, boxes, probs, strict=True)], marks)
-    c = _candidates(img, options, prepared)
-    probs = np.asarray(score(c.fields), dtype=np.float64) if score is not None else None
-    chosen = _choose(c, probs)
-    if len(chosen) > MAX_DIGITS:
-        raise TooManyDigits(f"The image holds {len(chosen)} digits; at most {MAX_DIGITS} are read.")
-    pieces = [Piece(c.fields[k], scaled(c.boxes[k]), probs[k] if probs is not None else None) for k in chosen]
+        pieces = [Piece(f, scaled(b), p) for f, b, p in zip(fields, boxes, probs, strict=True)]
+    else:
+        c = _candidates(prepared)
+        probs = np.asarray(score(c.fields), dtype=np.float64) if score is not None else None
+        chosen = _choose(c, probs)
+        pieces = [Piece(c.fields[k], scaled(c.boxes[k]), probs[k] if probs is not None else None) for k in chosen]
+    if len(pieces) > MAX_DIGITS:
+        raise TooManyDigits(f"The image holds {len(pieces)} digits; at most {MAX_DIGITS} are read.")
     return Row(pieces, marks)
