@@ -1,9 +1,10 @@
 """A page of numbers -> each number on it, line by line, top to bottom, left to right.
 
-The ink's connected strokes are chained into lines: a stroke joins the line whose nearest stroke on its left it
-overlaps vertically (so a line may slant and need not start at the left edge), and strokes stacked in one column
-(the parts of a 4 or a 5) go with the line they overlap most. A line splits into numbers where a gap is wider
-than its digits are tall. Each number is then cut out, with only its own strokes, and read as a row
+The ink's connected strokes (segment.strokes) are chained into lines, tallest first: a stroke joins the line whose
+nearest stroke, sideways, shares its rows or its baseline (so a line may slant, need not start at the left edge,
+and may hold a small number beside a big one); a small piece stacked close over or under a stroke goes with its
+line; a "line" of small pieces right beside another line's digits folds into it. A line splits into numbers where
+a gap is wider than its digits are tall. Each number is then cut out, with only its own strokes, and read as a row
 (segment.read_row): its digits, points and minus sign.
 """
 
@@ -43,18 +44,14 @@ class Found:
     scale: tuple[float, float]  # the page's pixels per pixel of `image`
 
 
-# A stroke: one connected piece of ink, as segmentation's groups are made of.
-_Stroke = Group
-
-
-def _shared(a: _Stroke, b: _Stroke) -> float:
+def _shared(a: Group, b: Group) -> float:
     """How much of the smaller one's height the two share."""
     return max(0, min(a.y1, b.y1) - max(a.y0, b.y0)) / max(1, min(a.height, b.height))
 
 
-def _chain(pieces: list[_Stroke]) -> list[list[_Stroke]]:
+def _chain(pieces: list[Group]) -> list[list[Group]]:
     """Strokes into lines, tallest first so that a line's backbone is its digits, not its dots."""
-    lines: list[list[_Stroke]] = []
+    lines: list[list[Group]] = []
     for s in sorted(pieces, key=lambda s: -s.height):
         best, best_score = None, 0.0
         for line in lines:
@@ -81,12 +78,12 @@ def _chain(pieces: list[_Stroke]) -> list[list[_Stroke]]:
     return sorted(_fold_pieces(lines), key=lambda line: float(np.median([(s.y0 + s.y1) / 2 for s in line])))
 
 
-def _gap(a: _Stroke, b: _Stroke) -> int:
+def _gap(a: Group, b: Group) -> int:
     """The distance between two strokes' boxes (0 when they overlap)."""
     return max(0, a.x0 - b.x1, b.x0 - a.x1) + max(0, a.y0 - b.y1, b.y0 - a.y1)
 
 
-def _fold_pieces(lines: list[list[_Stroke]]) -> list[list[_Stroke]]:
+def _fold_pieces(lines: list[list[Group]]) -> list[list[Group]]:
     """A "line" of small strokes only, right beside a bigger stroke of another line, is pieces of that line's
     digits (a bar, a flag, a stroke broken where the pen lifted): it goes to that line. A small number written
     apart stays a line of its own."""
@@ -106,11 +103,11 @@ def _fold_pieces(lines: list[list[_Stroke]]) -> list[list[_Stroke]]:
     return kept
 
 
-def _numbers(line: list[_Stroke]) -> list[list[_Stroke]]:
+def _numbers(line: list[Group]) -> list[list[Group]]:
     """A line split where a gap is wider than NUMBER_GAP of its digits' height."""
     tallest = max(s.height for s in line)
     height = float(np.median([s.height for s in line if s.height >= 0.5 * tallest]))
-    numbers: list[list[_Stroke]] = []
+    numbers: list[list[Group]] = []
     right = None
     for s in sorted(line, key=lambda s: s.x0):
         if right is None or s.x0 - right > NUMBER_GAP * height:
