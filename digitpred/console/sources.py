@@ -64,12 +64,12 @@ def _under(folder: Path) -> Iterable[Path]:
 def read_source(source: Source, mode: str, settings: Settings | None = None, dpi: int = PDF_DPI) -> list[dict]:
     """The rows for one source (see rows.row); never raises for bad input: its error is in its row."""
     from digitpred.console.rows import error_row, row
-    from digitpred.library import predict
+    from digitpred.library import predict, to_bytes
 
     try:
         if source.problem:
             raise UnreadableFile(source.problem)
-        data = source.data if source.data is not None else _read(source.path)
+        data = source.data if source.data is not None else to_bytes(Path(source.path))
         if data[:5] == b"%PDF-":
             rows = []
             for page, image in pdf_pages(data, dpi):
@@ -83,13 +83,6 @@ def read_source(source: Source, mode: str, settings: Settings | None = None, dpi
         return [error_row(source.name, None, e)]
     except Exception as e:  # noqa: BLE001 - a broken file must cost its own row, never the whole run
         return [error_row(source.name, None, DigitpredError(f"{type(e).__name__}: {e}"))]
-
-
-def _read(path: str | None) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as e:
-        raise UnreadableFile(f"{path}: {e.strerror or e}") from e
 
 
 def pdf_pages(data: bytes, dpi: int = PDF_DPI):
