@@ -18,7 +18,7 @@ from digitpred.ml.errors import DigitpredError, InvalidMode, ModelNotReady, NoDi
 from digitpred.ml.lines import find_numbers
 from digitpred.ml.model import NOT_A_DIGIT, Model, ModelHolder
 from digitpred.ml.preprocess import Options, preprocess
-from digitpred.ml.segment import Mark, read_row
+from digitpred.ml.segment import Mark, Row, read_row
 
 # What an image can be read as: one digit, a number written in a row, or every number on a page, line by line.
 # The first is the default.
@@ -205,7 +205,9 @@ def predict_number(data: bytes, model: Model, settings: Settings = Settings()) -
     return _number_from_row(row, settings)
 
 
-def _number_from_row(row, settings: Settings, offset=(0, 0), scale=(1.0, 1.0)) -> NumberReading:
+def _number_from_row(
+    row: Row, settings: Settings, offset: tuple[int, int] = (0, 0), scale: tuple[float, float] = (1.0, 1.0)
+) -> NumberReading:
     """A segmented row as a NumberReading, its boxes moved into the page's pixels (offset + box × scale)."""
 
     def moved(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

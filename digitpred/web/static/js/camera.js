@@ -8,6 +8,7 @@ import { oneInFlight } from "./sending.js";
 
 const EVERY_MS = 300; // a few frames a second: the server reads a page in well under that
 const LONGEST_SIDE = 640; // frames are sent this size at most: enough for digits a finger tall on paper
+const READING = "Reading… hold the paper steady and well lit.";
 
 // sender: from sending.js; tabs: from tabs.js (the camera runs only while its tab is open).
 export function createCamera({ sender, tabs }) {
@@ -34,12 +35,17 @@ export function createCamera({ sender, tabs }) {
     return new Promise((resolve) => frame.toBlob(resolve, "image/jpeg", 0.85));
   }
 
-  const sendFrame = oneInFlight(async () => {
-    if (!wanted()) return;
+  // The frame on screen, read as lines. A live frame is dropped once the camera is held or closed; a held one is
+  // the reading kept, which may then be corrected.
+  async function readFrame(held = false) {
+    const stillWanted = held ? () => true : wanted;
+    if (!stillWanted()) return;
     const blob = await grab();
-    if (!blob || !wanted()) return;
-    await sender.send(blob, "frame.jpg", { mode: "lines", overlay: boxes, size: frameSize, stillWanted: wanted });
-  }, wanted);
+    if (!blob || !stillWanted()) return;
+    await sender.send(blob, "frame.jpg", { mode: "lines", overlay: boxes, size: frameSize, stillWanted, held });
+  }
+
+  const sendFrame = oneInFlight(() => readFrame(), wanted);
 
   async function start() {
     if (stream) return;
@@ -59,7 +65,7 @@ export function createCamera({ sender, tabs }) {
     video.srcObject = stream;
     await video.play().catch(() => {});
     hold.disabled = false;
-    status.textContent = "Reading… hold the paper steady and well lit.";
+    status.textContent = READING;
     timer = setInterval(sendFrame, EVERY_MS);
   }
 
@@ -80,23 +86,18 @@ export function createCamera({ sender, tabs }) {
     hold.textContent = on ? "Resume" : "Hold";
     if (on) video.pause();
     else if (stream) video.play().catch(() => {});
-    if (stream) status.textContent = on ? "Held: this reading stays until you resume." : "Reading… hold the paper steady and well lit.";
+    if (stream) status.textContent = on ? "Held: this reading stays until you resume." : READING;
   }
 
   hold.addEventListener("click", () => {
     if (!held) {
       setHeld(true);
       // The frame on screen is the one read last: read it once more, held, so that it can be corrected.
-      sendFrameHeld();
+      readFrame(true);
     } else {
       setHeld(false);
     }
   });
-
-  async function sendFrameHeld() {
-    const blob = await grab();
-    if (blob) await sender.send(blob, "frame.jpg", { mode: "lines", overlay: boxes, size: frameSize, held: true });
-  }
 
   return {
     // Called on every tab change.
