@@ -253,9 +253,18 @@ def edit_distance(a: str, b: str) -> int:
     return row[-1]
 
 
-def is_number_set(source: str | Path) -> bool:
+def _labels_key(source: str | Path) -> str | None:
+    """The second column of source/labels.csv ("number" or "lines"), read from its header line alone."""
     labels = Path(source) / "labels.csv"
-    return labels.is_file() and labels.read_text().startswith("path,number")
+    if not labels.is_file():
+        return None
+    with labels.open(newline="") as f:
+        header = f.readline().strip().split(",")
+    return header[1] if len(header) > 1 and header[0] == "path" else None
+
+
+def is_number_set(source: str | Path) -> bool:
+    return _labels_key(source) == "number"
 
 
 def _labelled_rows(
@@ -303,8 +312,7 @@ def evaluate_numbers(source: str | Path, predict: Callable[[bytes], dict]) -> di
 
 
 def is_lines_set(source: str | Path) -> bool:
-    labels = Path(source) / "labels.csv"
-    return labels.is_file() and labels.read_text().startswith("path,lines")
+    return _labels_key(source) == "lines"
 
 
 def lines_answer(answer: dict) -> list[str]:
