@@ -85,3 +85,17 @@ def test_an_unreachable_scheduler_is_an_error_not_a_traceback(tmp_path):
     done = predict(str(tmp_path), "--scheduler", f"tcp://127.0.0.1:{free_port()}")
     assert done.returncode == 1
     assert b"Traceback" not in done.stderr and b"Error" in done.stderr
+
+
+def test_without_dask_the_scheduler_option_is_a_usage_error(tmp_path, monkeypatch):
+    import sys as system
+
+    from click.testing import CliRunner
+
+    from digitpred.console import main
+
+    (tmp_path / "a.png").write_bytes(resource("canvas-7.png"))
+    monkeypatch.setitem(system.modules, "distributed", None)  # as if `pip install 'digitpred[dask]'` never ran
+    result = CliRunner().invoke(main, ["predict", str(tmp_path), "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2
+    assert "pip install 'digitpred[dask]'" in result.output

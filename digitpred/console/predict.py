@@ -9,13 +9,16 @@ import time
 
 import click
 
+from digitpred.console.rows import FORMATS
 from digitpred.ml.service import MODES, Settings
 
 
 @click.command("predict")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--mode", type=click.Choice(MODES), default="digit", show_default=True, help="Read a digit or a number.")
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "jsonl")), default="table", show_default=True)
+@click.option(
+    "--mode", type=click.Choice(MODES), default="digit", show_default=True, help="A digit, a number, or a page's lines."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8", lazy=False), default="-", help="Write here.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes.")
 @click.option("--scheduler", metavar="ADDRESS", help="Read on this Dask cluster (tcp://HOST:8786) instead.")
@@ -29,7 +32,8 @@ from digitpred.ml.service import MODES, Settings
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
 def predict_command(paths, mode, fmt, output, jobs, scheduler, pdf_dpi, uncertain_below, quiet):
-    """Read the digit (or the number) in each image; folders are searched recursively, PDFs read page by page."""
+    """Read the digit (or the number, or a page's lines) in each image; folders are searched recursively, PDFs
+    read page by page."""
     from tqdm import tqdm
 
     from digitpred.console import run
@@ -58,9 +62,9 @@ def predict_command(paths, mode, fmt, output, jobs, scheduler, pdf_dpi, uncertai
                 counts[r["status"]] += 1
             bar.update(1)
     except OSError as e:  # the cluster went away, or the output's reader did (a closed pipe)
-        bar.close()
         raise click.ClickException(str(e)) from e
-    bar.close()
+    finally:
+        bar.close()
     seconds = time.perf_counter() - started
     images = sum(counts.values())
     if not quiet:

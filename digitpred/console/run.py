@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+
+import click
 
 from digitpred.console.sources import PDF_DPI, Source, read_source
 from digitpred.ml.service import Settings
@@ -27,6 +29,18 @@ def chunks(sources: Iterable[Source]) -> Iterator[list[Source]]:
 
 def read_chunk(chunk: list[Source], mode: str, settings: Settings, dpi: int) -> list[list[dict]]:
     return [read_source(source, mode, settings, dpi) for source in chunk]
+
+
+def _in_order(sources: Iterable[Source], submit: Callable, collect: Callable, in_flight: int) -> Iterator[list[dict]]:
+    """Each chunk of sources submitted as a task, at most `in_flight` tasks waiting, their rows collected in the
+    order given."""
+    window: deque = deque()
+    for chunk in chunks(sources):
+        window.append(submit(chunk))
+        if len(window) >= in_flight:
+            yield from collect(window.popleft())
+    while window:
+        yield from collect(window.popleft())
 
 
 def here(sources: Iterable[Source], mode: str, settings: Settings, dpi: int = PDF_DPI) -> Iterator[list[dict]]:
@@ -50,13 +64,12 @@ def processes(
     """N worker processes, started fresh ("spawn"): none inherits a half-loaded model or a thread."""
     context = multiprocessing.get_context("spawn")
     with context.Pool(jobs, initializer=_warm) as pool:
-        window: deque = deque()
-        for chunk in chunks(sources):
-            window.append(pool.apply_async(read_chunk, (chunk, mode, settings, dpi)))
-            if len(window) >= jobs * IN_FLIGHT:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
+        yield from _in_order(
+            sources,
+            lambda chunk: pool.apply_async(read_chunk, (chunk, mode, settings, dpi)),
+            lambda task: task.get(),
+            jobs * IN_FLIGHT,
+        )
 
 
 def cluster(
@@ -67,15 +80,14 @@ def cluster(
     try:
         from distributed import Client
     except ImportError as e:
-        raise RuntimeError("--scheduler needs Dask: pip install 'digitpred[dask]'") from e
+        raise click.UsageError("--scheduler needs Dask: pip install 'digitpred[dask]'") from e
 
     with Client(address, set_as_default=False, timeout="20s") as client:
         workers = client.scheduler_info().get("workers", {})
         threads = sum(w.get("nthreads", 1) for w in workers.values()) or 1
-        window: deque = deque()
-        for chunk in chunks(sources):
-            window.append(client.submit(read_chunk, chunk, mode, settings, dpi, pure=False))
-            if len(window) >= threads * IN_FLIGHT:
-                yield from window.popleft().result()
-        while window:
-            yield from window.popleft().result()
+        yield from _in_order(
+            sources,
+            lambda chunk: client.submit(read_chunk, chunk, mode, settings, dpi, pure=False),
+            lambda future: future.result(),
+            threads * IN_FLIGHT,
+        )
