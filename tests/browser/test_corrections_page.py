@@ -62,3 +62,12 @@ def test_a_number_is_confirmed_or_corrected(page: Page, server_app):
     expect(page.locator("#feedback-status")).to_have_text(re.compile(r"saved as 17"))
     rows = stored(server_app)[before:]
     assert [(r.mode, r.predicted, r.truth) for r in rows] == [("number", read, "17")]
+    # A number as people write it, with a sign and a decimal comma: what the API takes, the page takes. (One
+    # correction an answer: a new drawing brings a new one.)
+    page.locator("#clear-number").click()
+    mouse_draw(page, [[(0.3, 0.2), (0.3, 0.8)], [(0.6, 0.2), (0.6, 0.8)]], selector="#pad-number")
+    expect(page.locator("#feedback-number-input")).to_be_enabled()
+    page.locator("#feedback-number-input").fill("-1,7")
+    page.locator("#feedback-number-input").press("Enter")
+    expect(page.locator("#feedback-status")).to_have_text(re.compile(r"saved as -1\.7"))
+    assert stored(server_app)[-1].truth == "-1.7"

@@ -72,9 +72,11 @@ export function createCorrections({ url }) {
   });
   fb.numberForm.addEventListener("submit", (e) => {
     e.preventDefault();
-    const value = fb.numberInput.value.trim();
-    if (!/^[0-9]{1,12}$/.test(value)) {
-      setStatus("Type the number as digits only, up to 12.", true);
+    // What the server takes (corrections/submit.py): a leading minus, digits, decimal points (a comma is one).
+    const value = fb.numberInput.value.trim().replaceAll(",", ".");
+    const digits = value.replace(/[^0-9]/g, "").length;
+    if (!/^-?(?:[0-9]+(?:\.[0-9]+)*|\.[0-9]+)$/.test(value) || digits > 12) {
+      setStatus("Type the number as digits only, with a leading - and a decimal point if it has them; up to 12 digits.", true);
       fb.numberInput.focus();
       return;
     }
