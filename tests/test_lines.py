@@ -16,17 +16,17 @@ from tests.helpers import png_bytes
 
 def sheet(lines: list[str], clear_digits, slant: float = 0.0, indents=None) -> bytes:
     """Each line's text (digits, "-", ".", and spaces between numbers) written with the clear digits."""
-    from digitpred.synth.evalsets import written_number
+    from digitpred.synth.evalsets import number_parts, written_number
 
     rng = np.random.default_rng(11)
     rows = []
     for text in lines:
         parts = []
         for word in text.split():
-            digits = np.stack([clear_digits[int(c)] for c in word if c.isdigit()])
-            point = word.lstrip("-").find(".") if "." in word else None
+            labels, minus, point = number_parts(word)
+            digits = np.stack([clear_digits[d] for d in labels])
             while True:  # plain numbers: no touching or broken digits
-                canvas, info = written_number(digits, rng, minus=word.startswith("-"), point=point)
+                canvas, info = written_number(digits, rng, minus=minus, point=point)
                 if not (info["touching"] or info["broken"]):
                     break
             parts.append(canvas.convert("L"))

@@ -281,10 +281,10 @@ def signed_row(digits: list[np.ndarray], minus: bool, point: int | None, seed: i
 )
 def test_points_and_a_minus_sign_are_read(clear_digits, model, text, seed):
     from digitpred.ml.service import predict_number
+    from digitpred.synth.evalsets import number_parts
 
-    digits = [clear_digits[int(c)] for c in text if c.isdigit()]
-    point = text.lstrip("-").find(".") if "." in text else None
-    reading = predict_number(signed_row(digits, text.startswith("-"), point, seed), model)
+    labels, minus, point = number_parts(text)
+    reading = predict_number(signed_row([clear_digits[d] for d in labels], minus, point, seed), model)
     assert reading.number == text
     kinds = [m["kind"] for m in reading.to_dict()["marks"]]
     assert kinds == ["minus" if c == "-" else "point" if c == "." else "digit" for c in text]

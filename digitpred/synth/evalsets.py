@@ -306,6 +306,20 @@ def written_number(
     return canvas, {"touching": touching, "broken": broken, "photographed": False}
 
 
+def number_text(labels, minus: bool, point: int | None) -> str:
+    """How a number with these digit labels, sign and point (before digit number `point`) is written: "-12.50"."""
+    digits = [str(int(d)) for d in labels]
+    if point is not None:
+        digits.insert(point, ".")
+    return ("-" if minus else "") + "".join(digits)
+
+
+def number_parts(text: str) -> tuple[list[int], bool, int | None]:
+    """number_text backwards: the digits, whether there is a minus sign, and where the point is (or None)."""
+    body = text.removeprefix("-")
+    return [int(c) for c in body if c.isdigit()], text.startswith("-"), body.find(".") if "." in body else None
+
+
 def generate_numbers(
     images: np.ndarray, labels: np.ndarray, out_dir: str | Path, count: int, seed: int = 0, signs: bool = False
 ) -> int:
@@ -323,10 +337,7 @@ def generate_numbers(
         data, ext, info = number(images[pick], rng, minus=minus, point=point)
         name = f"{i:05d}.{ext}"
         (out_dir / name).write_bytes(data)
-        digits = [str(int(d)) for d in labels[pick]]
-        if point is not None:
-            digits.insert(point, ".")
-        text = ("-" if minus else "") + "".join(digits)
+        text = number_text(labels[pick], minus, point)
         rows.append(f"{name},{text},{int(info['touching'])},{int(info['broken'])},{int(info['photographed'])}")
     (out_dir / "labels.csv").write_text("\n".join(rows) + "\n")
     return count
@@ -392,10 +403,7 @@ def generate_pages(images: np.ndarray, labels: np.ndarray, out_dir: str | Path, 
                 minus = rng.random() < 0.2
                 point = int(rng.integers(1, len(pick))) if len(pick) > 1 and rng.random() < 0.3 else None
                 line.append((images[pick], minus, point))
-                digits = [str(int(d)) for d in labels[pick]]
-                if point is not None:
-                    digits.insert(point, ".")
-                words.append(("-" if minus else "") + "".join(digits))
+                words.append(number_text(labels[pick], minus, point))
             lines.append(line)
             texts.append(" ".join(words))
         data, ext, info = page(lines, rng)

@@ -55,13 +55,12 @@ def _y4m(path, frame: Image.Image, frames: int = 20) -> None:
 
 def _number(text: str, heldout, seed: int = 3) -> Image.Image:
     """`text` written with held-out digits, on white."""
-    from digitpred.synth.evalsets import written_number
+    from digitpred.synth.evalsets import number_parts, written_number
 
     images, labels = heldout
-    digits = [images[list(labels).index(int(c))] for c in text if c.isdigit()]
-    point = text.lstrip("-").find(".") if "." in text else None
-    rng = np.random.default_rng(seed)
-    canvas, _ = written_number(np.stack(digits), rng, minus=text.startswith("-"), point=point)
+    wanted, minus, point = number_parts(text)
+    digits = [images[list(labels).index(d)] for d in wanted]
+    canvas, _ = written_number(np.stack(digits), np.random.default_rng(seed), minus=minus, point=point)
     return canvas.convert("L")
 
 
