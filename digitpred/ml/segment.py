@@ -255,7 +255,12 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
         # Clear of the digits on both sides, where the row has other loose pieces (a digit drawn in broken
         # strokes, whose last dash hangs right beside it); in a row of whole digits, not overlapping them is enough.
         # A comma's top may tuck under the digit before it, so it need only not overlap.
-        loose = sum(1 for o in groups if o is not g and o not in digits and max(o.width, o.height) < 0.5 * height)
+        # (A minus before the first digit is no loose piece of a digit.)
+        loose = sum(
+            1
+            for o in groups
+            if o is not g and o not in digits and max(o.width, o.height) < 0.5 * height and o.x1 > first
+        )
         margin = POINT_CLEARANCE * height if dot and loose else 0.0
         clear = between and (g.x0 - max(o.x1 for o in left) >= margin and min(o.x0 for o in right) - g.x1 >= margin)
         if beside and between and clear and low and (dot or comma):
@@ -267,7 +272,7 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
             and 0.25 * height <= w <= 1.2 * height
             and h <= 0.45 * w
             and h <= 0.3 * height
-            and top + 0.25 * height <= cy <= top + 0.8 * height
+            and top + 0.15 * height <= cy <= top + 0.8 * height
             and not any(o.x1 <= g.x0 for o in groups if o is not g)  # nothing before it
         ):
             found.append(("minus", g))
