@@ -229,6 +229,8 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
         return groups, []
     height = float(np.median([d.height for d in digits]))
     top, bottom = float(np.median([d.y0 for d in digits])), float(np.median([d.y1 for d in digits]))
+    # A long comma is as tall as half a digit, but no digit of the row starts that far down.
+    digits = [d for d in digits if not (d.y0 >= top + 0.45 * height and d.height <= 0.7 * height)]
     pen = float(np.median([_stroke(ink, labels, d) for d in digits]))
     first = min(d.x0 for d in digits)
     found: list[tuple[str, Group]] = []
@@ -249,7 +251,7 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
         dot = max(w, h) <= min(0.35 * height, 2.5 * pen) and min(w, h) >= 0.5 * pen and _filled(labels, g) >= 0.4
         comma = (
             w <= min(h / 1.3, 2.0 * pen)
-            and 0.8 * pen <= h <= min(0.55 * height, 4.5 * pen)
+            and 0.8 * pen <= h <= min(0.65 * height, 4.5 * pen)
             and g.y1 >= bottom - 0.15 * height
         )
         # Clear of the digits on both sides, where the row has other loose pieces (a digit drawn in broken
