@@ -14,8 +14,9 @@ from digitpred.ml.service import LinesReading, predict_lines
 from tests.helpers import png_bytes
 
 
-def sheet(lines: list[str], clear_digits, slant: float = 0.0, indents=None) -> bytes:
-    """Each line's text (digits, "-", ".", and spaces between numbers) written with the clear digits."""
+def sheet(lines: list[str], clear_digits, slant: float = 0.0, indents=None, gap: float = 2.0) -> bytes:
+    """Each line's text (digits, "-", ".", and spaces between numbers `gap` heights apart) written with the clear
+    digits."""
     from digitpred.synth.evalsets import number_parts, written_number
 
     rng = np.random.default_rng(11)
@@ -31,11 +32,12 @@ def sheet(lines: list[str], clear_digits, slant: float = 0.0, indents=None) -> b
                     break
             parts.append(canvas.convert("L"))
         height = max(p.height for p in parts)
-        row = Image.new("L", (sum(p.width for p in parts) + 2 * height * (len(parts) - 1), height), 255)
+        space = round(gap * height)
+        row = Image.new("L", (sum(p.width for p in parts) + space * (len(parts) - 1), height), 255)
         x = 0
         for p in parts:
             row.paste(p, (x, height - p.height))
-            x += p.width + 2 * height
+            x += p.width + space
         rows.append(row.rotate(slant, fillcolor=255, expand=True))
     indents = indents or [40] * len(rows)
     page = Image.new(
@@ -58,6 +60,12 @@ def test_lines_top_to_bottom_and_numbers_apart(clear_digits, model):
     tops = [e["box"][1] for e in body["lines"]]
     assert tops[0] < min(tops[1], tops[2]) and tops[3] > max(tops[1], tops[2])
     assert [m["kind"] for m in body["lines"][0]["marks"]] == ["digit", "digit", "point", "digit"]
+
+
+def test_numbers_far_apart_on_one_line(clear_digits, model):
+    # Wider apart than a stroke may be from its line's nearest stroke: two lines at first, merged as one.
+    reading = predict_lines(sheet(["25 7", "81"], clear_digits, gap=10), model)
+    assert reading.answer == "25 7 / 81"
 
 
 def test_slanted_lines(clear_digits, model):

@@ -1,9 +1,10 @@
 """A page of numbers -> each number on it, line by line, top to bottom, left to right.
 
-The ink's connected strokes (segment.strokes) are chained into lines, tallest first: a stroke joins the line whose
-nearest stroke, sideways, shares its rows or its baseline (so a line may slant, need not start at the left edge,
-and may hold a small number beside a big one); a small piece stacked close over or under a stroke goes with its
-line; a "line" of small pieces right beside another line's digits folds into it. A line splits into numbers where
+The ink's connected strokes (segment.strokes) are chained into lines, tallest first: a stroke joins the nearest
+line whose nearest stroke, sideways, shares its rows or its baseline (so a line may slant, need not start at the
+left edge, and may hold a small number beside a big one), and lines side by side on the same rows are one; a
+small piece stacked close over or under a stroke goes with its line; a "line" of small pieces right beside
+another line's digits folds into it. A line splits into numbers where
 a gap is wider than its digits are tall. Each number is then cut out, with only its own strokes, and read as a row
 (segment.read_row): its digits, points and minus sign.
 """
@@ -53,7 +54,7 @@ def _chain(pieces: list[Group]) -> list[list[Group]]:
     """Strokes into lines, tallest first so that a line's backbone is its digits, not its dots."""
     lines: list[list[Group]] = []
     for s in sorted(pieces, key=lambda s: -s.height):
-        best, best_score = None, 0.0
+        best, best_score, best_gap = None, 0.0, 0
         for line in lines:
             # The stroke of the line nearest to this one, horizontally: a slanting line is followed locally.
             near = min(line, key=lambda o: max(0, o.x0 - s.x1, s.x0 - o.x1))
@@ -61,8 +62,10 @@ def _chain(pieces: list[Group]) -> list[list[Group]]:
             height = float(np.median([o.height for o in line]))
             # Sharing rows with it, or sitting on the same baseline: a small number beside a big one.
             score = max(_shared(near, s), 1 - abs(near.y1 - s.y1) / max(near.height, s.height))
-            if score >= SHARE and gap <= JOIN_GAP * height and score > best_score:
-                best, best_score = line, score
+            # Of the lines it could join, the nearest: two numbers apart on one line are two lines until
+            # merged, and a stroke between them belongs to the one beside it.
+            if score >= SHARE and gap <= JOIN_GAP * height and (best is None or gap < best_gap):
+                best, best_score, best_gap = line, score, gap
             # A small piece stacked on a stroke of the line, close to it: the bar of a 5 above its body, a broken
             # stroke. (A digit of the line above is no piece: it is as tall as those of its own line.)
             for o in line:
@@ -70,12 +73,37 @@ def _chain(pieces: list[Group]) -> list[list[Group]]:
                 apart = max(0, o.y0 - s.y1, s.y0 - o.y1)
                 small = s.height <= 0.5 * o.height
                 if small and columns >= 0.5 * (s.x1 - s.x0) and apart <= 0.3 * o.height and 0.99 > best_score:
-                    best, best_score = line, 0.99
+                    best, best_score, best_gap = line, 0.99, -1
         if best is None:
             lines.append([s])
         else:
             best.append(s)
-    return sorted(_fold_pieces(lines), key=lambda line: float(np.median([(s.y0 + s.y1) / 2 for s in line])))
+    return sorted(
+        _merge_level(_fold_pieces(lines)), key=lambda line: float(np.median([(s.y0 + s.y1) / 2 for s in line]))
+    )
+
+
+def _merge_level(lines: list[list[Group]]) -> list[list[Group]]:
+    """Two lines side by side, on the same rows, are one line: numbers written far apart on it."""
+    merged: list[list[Group]] = []
+    for line in sorted(lines, key=lambda line: min(s.x0 for s in line)):
+        box = _box(line)
+        for other in merged:
+            o = _box(other)
+            apart = box.x0 >= o.x1 or o.x0 >= box.x1
+            if apart and _shared(box, o) >= 0.6:
+                other.extend(line)
+                break
+        else:
+            merged.append(list(line))
+    return merged
+
+
+def _box(line: list[Group]) -> Group:
+    """A line's box as a Group (for _shared)."""
+    return Group(
+        [], min(s.x0 for s in line), max(s.x1 for s in line), min(s.y0 for s in line), max(s.y1 for s in line), 0.0
+    )
 
 
 def _gap(a: Group, b: Group) -> int:
