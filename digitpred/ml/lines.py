@@ -27,8 +27,10 @@ SHARE = 0.35
 JOIN_GAP = 8.0
 # A gap wider than this many digit heights parts two numbers on one line.
 NUMBER_GAP = 1.3
-# Strokes lighter than this share of the heaviest are specks, left out before anything is chained.
-SPECK = 0.01
+# Strokes lighter than this share of the heaviest are specks, left out before anything is chained. Only the
+# faintest: on a page of big and small numbers the point of a small one, or a piece of a small digit drawn in
+# broken strokes, weighs well under 1% of a big digit; each row's reading drops its own specks (segment.py).
+SPECK = 0.003
 MAX_NUMBERS = 40
 # Small strokes beside a line are pieces of its digits only when together they are no wider than this many of the
 # line's heights: a small number written above or below spans more.
