@@ -74,8 +74,12 @@ MIN_SIDE = 0.08
 # (the best reading is worth ODDS_WEIGHT * ODDS_CAP). On the tuning rows it skips one candidate in twenty and
 # changes no reading.
 PRUNE_BELOW = -8.0
-# A point stands at least this many digit heights clear of the digits on either side.
+# In a row with loose pieces (digits drawn in broken strokes), a point stands at least this many digit heights
+# clear of the digits on either side, and at least RIGHT_CLEARANCE clear of the next digit: the first dash of a
+# broken digit lies low right against it (a comma tucks under the digit before it instead). Tuned on the tuning
+# numbers, decimals and pages.
 POINT_CLEARANCE = 0.04
+RIGHT_CLEARANCE = 0.12
 # The quick reading (_settled): every group at most this many digit heights wide and at least this tall, read as a
 # digit with at least this probability and no further than this from the digit's usual shapes.
 SETTLED_WIDTH = 1.3
@@ -264,7 +268,10 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
             if o is not g and o not in digits and max(o.width, o.height) < 0.5 * height and o.x1 > first
         )
         margin = POINT_CLEARANCE * height if dot and loose else 0.0
-        clear = between and (g.x0 - max(o.x1 for o in left) >= margin and min(o.x0 for o in right) - g.x1 >= margin)
+        ahead = RIGHT_CLEARANCE * height if loose else 0.0
+        clear = between and (
+            g.x0 - max(o.x1 for o in left) >= margin and min(o.x0 for o in right) - g.x1 >= max(margin, ahead)
+        )
         if beside and between and clear and low and (dot or comma):
             found.append(("point", g))
         elif (
