@@ -252,7 +252,7 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
         low = g.y0 >= top + 0.5 * height and cy >= top + 0.65 * height and g.y1 <= bottom + 0.5 * height
         # A dot of the pen: solid, a few pen widths at most (a small digit drawn with the same pen is open and
         # more strokes across). A comma: a short tick down from the baseline, one pen wide.
-        dot = max(w, h) <= min(0.35 * height, 2.5 * pen) and min(w, h) >= 0.5 * pen and _filled(labels, g) >= 0.4
+        dot = max(w, h) <= min(0.35 * height, 2.5 * pen) and min(w, h) >= 0.75 * pen and _filled(labels, g) >= 0.4
         comma = (
             w <= min(h / 1.3, 2.0 * pen)
             and 0.8 * pen <= h <= min(0.65 * height, 4.5 * pen)
