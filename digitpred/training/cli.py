@@ -88,8 +88,9 @@ def _validation_size_option(help: str):
     "--name",
     default="digitpred-cnn",
     show_default=True,
-    type=click.Choice(["digitpred-cnn", "digitpred-gate"]),
-    help="The files' name: the reader, or the gate that refuses what is not a digit (served beside the reader).",
+    type=click.Choice(["digitpred-cnn", "digitpred-cnn-2", "digitpred-gate"]),
+    help="The files' name: the reader, the second reader averaged with it, or the gate that refuses what is not "
+    "a digit (both served beside the reader).",
 )
 @click.option(
     "--width",
