@@ -299,3 +299,24 @@ def test_specks_and_bars_of_digits_are_not_points_or_signs(clear_digits, model):
     d.line([(4, 20), (20, 20)], fill=(0, 0, 0, 255), width=3)  # a thin scratch high up, before the first digit
     reading = predict_number(png_bytes(img), model)
     assert reading.number == "75" and not reading.signs
+
+
+def _gap_between(img: Image.Image) -> tuple[int, int]:
+    """The first run of empty columns between the digits of a two-digit row: (its left, its right)."""
+    ink = (np.asarray(img.convert("L")) < 128).any(axis=0)
+    columns = np.flatnonzero(ink)
+    inside = np.flatnonzero(~ink[columns[0] : columns[-1]]) + columns[0]
+    return int(inside[0]), int(inside[-1])
+
+
+def test_a_long_comma_below_the_baseline_is_a_point(clear_digits, model):
+    """A comma as long as half a digit, hanging below the baseline, is no digit of the row (it was read as 1)."""
+    from digitpred.ml.service import predict_number
+
+    img = row([clear_digits[d] for d in (8, 7)], gap=0.6)
+    left, right = _gap_between(img)
+    middle = (left + right) // 2
+    # The row's digits stand from y 60 to 160; the comma from 118 to 172, a pen wide, leaning a little.
+    ImageDraw.Draw(img).line([(middle + 4, 118), (middle - 4, 172)], fill=(0, 0, 0, 255), width=12)
+    reading = predict_number(png_bytes(img), model)
+    assert reading.number == "8.7"
