@@ -11,15 +11,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from digitpred import metrics
-from digitpred.ml.model import (
-    Model,
-    ModelHolder,
-    default_model_path,
-    gate_path,
-    load_model,
-    read_metadata,
-    second_path,
-)
+from digitpred.ml.model import Model, ModelHolder, default_model_path, gate_path, load_model, read_metadata
 from digitpred.ml.service import Settings
 
 
@@ -43,9 +35,7 @@ class ML:
             model_path=str(path),
             backend=backend,
             metadata=read_metadata(path),
-            # The second reader and the gate beside the reader, when they are there: the second's digit
-            # probabilities are averaged with the reader's, the gate answers "not a digit" (digitpred/ml/model.py).
-            second_metadata=read_metadata(second_path(path)) if second_path(path).is_file() else None,
+            # The gate beside the reader, when there is one: it answers "not a digit" (digitpred/ml/model.py).
             gate_metadata=read_metadata(gate_path(path)) if gate_path(path).is_file() else None,
             settings=Settings(
                 max_pixels=int(app.config["MAX_IMAGE_PIXELS"]),

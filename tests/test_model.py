@@ -121,35 +121,6 @@ def test_the_shipped_reader_keeps_its_digits_and_the_gate_says_whether_there_is_
     assert (together[:, 10] < 0.5).mean() > 0.95  # held-out digits are digits
 
 
-def test_the_mean_of_two_readers_averages_their_digit_probabilities():
-    from digitpred.ml.model import Mean
-
-    sure = np.array([[0.7, 0.3] + [0.0] * 8], dtype=np.float32)
-    other = np.array([[0.1, 0.9] + [0.0] * 8 + [0.5]], dtype=np.float32)  # eleven classes: digits only count
-    both = Mean([lambda b: np.repeat(sure, len(b), 0), lambda b: np.repeat(other, len(b), 0)])(np.zeros((3, 28, 28, 1)))
-    assert both.shape == (3, 10)
-    assert np.allclose(both[:, :2], [[0.4, 0.6]] * 3, atol=1e-6) and np.allclose(both.sum(axis=1), 1.0)
-
-
-def test_a_second_reader_beside_the_first_is_averaged_with_it(heldout, tmp_path):
-    """digitpred-cnn-2 beside digitpred-cnn: loaded together (then gated); loaded by its own path, alone."""
-    import shutil
-
-    from digitpred.ml.model import Gated, LiteRTModel, Mean, second_path
-
-    for name in ("digitpred-cnn.tflite", "digitpred-cnn-2.tflite"):
-        shutil.copy(default_model_path(), tmp_path / name)
-    x = heldout[0][:8].astype(np.float32)[..., None] / 255.0
-    alone = load_model(tmp_path / "digitpred-cnn-2.tflite")
-    both = load_model(tmp_path / "digitpred-cnn.tflite")
-    assert isinstance(alone, LiteRTModel) and isinstance(both, Mean) and len(both.readers) == 2
-    assert second_path(tmp_path / "digitpred-cnn.tflite") == tmp_path / "digitpred-cnn-2.tflite"
-    assert np.allclose(both(x), alone(x), atol=1e-6)  # the same file twice: the mean is its own reading
-    shutil.copy(default_model_path().with_name("digitpred-gate.tflite"), tmp_path / "digitpred-gate.tflite")
-    gated = load_model(tmp_path / "digitpred-cnn.tflite")
-    assert isinstance(gated, Gated) and isinstance(gated.reader, Mean) and gated(x).shape == (8, 11)
-
-
 def test_keras_backend_matches_litert(heldout):
     pytest.importorskip("keras", reason="the Keras backend needs the [train] extra")
     x = heldout[0].astype(np.float32)[..., None] / 255.0

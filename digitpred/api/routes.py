@@ -122,23 +122,17 @@ def model_info():
             "trained_at": meta.get("trained_at"),
             "training": meta.get("training", {}),
             "evaluations": meta.get("evaluations", {}),
-            "second_reader": _companion(ml.state["second_metadata"]),
-            "gate": _companion(gate),
+            "gate": None
+            if gate is None
+            else {
+                "name": gate.get("name"),
+                "version": gate.get("version"),
+                "validation_accuracy": gate.get("validation", {}).get("accuracy"),
+                "training": gate.get("training", {}),
+            },
             "loaded": ml.holder.ready,
         }
     )
-
-
-def _companion(meta: dict | None) -> dict | None:
-    """A model served beside the reader, as /api/model describes it."""
-    if meta is None:
-        return None
-    return {
-        "name": meta.get("name"),
-        "version": meta.get("version"),
-        "validation_accuracy": meta.get("validation", {}).get("accuracy"),
-        "training": meta.get("training", {}),
-    }
 
 
 @cache

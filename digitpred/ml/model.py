@@ -1,8 +1,7 @@
 """The model behind one small interface (float32 N×28×28×1 in, N×10 or N×11 probabilities out), loaded lazily.
 
-Beside the reader (digitpred-cnn) may lie a second reader (digitpred-cnn-2), trained apart, and a gate
-(digitpred-gate): an eleven-class model whose last class is "not a digit". Loaded together, the readers' mean
-reads the digit and the gate says whether there is one.
+Beside the reader (digitpred-cnn) may lie a gate (digitpred-gate): an eleven-class model whose last class is "not a
+digit". Loaded together, the reader reads the digit and the gate says whether there is one.
 
 Serving runs the LiteRT export; the Keras model is an optional backend that needs TensorFlow.
 """
@@ -26,7 +25,6 @@ log = logging.getLogger(__name__)
 
 BACKENDS = ("litert", "keras")
 MODEL_NAME = "digitpred-cnn"
-SECOND_NAME = "digitpred-cnn-2"
 GATE_NAME = "digitpred-gate"
 # The class after the ten digits, in an eleven-class model: everything that is not a digit.
 NOT_A_DIGIT = 10
@@ -50,11 +48,6 @@ def default_model_path() -> Path:
 def gate_path(model_path: str | Path) -> Path:
     """Where the gate lies for a reader: beside it, in the same format."""
     return Path(model_path).with_name(GATE_NAME + Path(model_path).suffix)
-
-
-def second_path(model_path: str | Path) -> Path:
-    """Where the second reader lies for a reader: beside it, in the same format."""
-    return Path(model_path).with_name(SECOND_NAME + Path(model_path).suffix)
 
 
 def metadata_path(model_path: str | Path) -> Path:
@@ -129,21 +122,6 @@ class KerasModel:
         return np.asarray(self._model(batch, training=False))
 
 
-class Mean:
-    """Readers as one: the mean of their ten digit probabilities. Readers trained apart (another width, other
-    data) err on different digits, so where one is unsure the other often is not."""
-
-    def __init__(self, readers: list[Model]) -> None:
-        self.readers = readers
-
-    def __call__(self, batch: np.ndarray) -> np.ndarray:
-        total = 0.0
-        for reader in self.readers:
-            digits = np.asarray(reader(batch), dtype=np.float32)[:, :NOT_A_DIGIT]
-            total = total + digits / np.maximum(digits.sum(axis=1, keepdims=True), 1e-12)
-        return total / len(self.readers)
-
-
 class Gated:
     """A reader and a gate as one model: the reader's ten digit probabilities, scaled by the gate's probability
     that there is a digit at all, then the gate's "not a digit". The reader keeps its accuracy on digits; the
@@ -162,9 +140,8 @@ class Gated:
         return np.concatenate([digits * (1 - not_a_digit), not_a_digit], axis=1)
 
 
-def load_model(path: str | Path, backend: str = "litert", num_threads: int = 1, beside: bool = True) -> Model:
-    """The model at `path`, with the second reader and the gate beside it when they are there (and `beside` is
-    true)."""
+def load_model(path: str | Path, backend: str = "litert", num_threads: int = 1, gate: bool = True) -> Model:
+    """The model at `path`, with the gate beside it when there is one (and `gate` is true)."""
     path = Path(path)
     if backend not in BACKENDS:
         raise ValueError(f"unknown model backend {backend!r}; use one of {', '.join(BACKENDS)}")
@@ -173,12 +150,8 @@ def load_model(path: str | Path, backend: str = "litert", num_threads: int = 1, 
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
     model: Model = KerasModel(path, num_threads) if backend == "keras" else LiteRTModel(path, num_threads)
-    # The second reader and the gate are models of their own too: loaded by their own path, they come alone.
-    beside = beside and path.stem not in (SECOND_NAME, GATE_NAME)
-    if beside and second_path(path).is_file():
-        model = Mean([model, load_model(second_path(path), backend, num_threads, beside=False)])
-    if beside and gate_path(path).is_file():
-        model = Gated(model, load_model(gate_path(path), backend, num_threads, beside=False))
+    if gate and gate_path(path) != path and gate_path(path).is_file():
+        model = Gated(model, load_model(gate_path(path), backend, num_threads, gate=False))
     # Warm up: the first call allocates tensors (and traces, under Keras), so no request pays for it.
     model(np.zeros((1, 28, 28, 1), dtype=np.float32))
     return model

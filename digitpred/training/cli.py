@@ -88,16 +88,8 @@ def _validation_size_option(help: str):
     "--name",
     default="digitpred-cnn",
     show_default=True,
-    type=click.Choice(["digitpred-cnn", "digitpred-cnn-2", "digitpred-gate"]),
-    help="The files' name: the reader, the second reader averaged with it, or the gate that refuses what is not "
-    "a digit (both served beside the reader).",
-)
-@click.option(
-    "--width",
-    default=32,
-    show_default=True,
-    type=click.IntRange(8, 128),
-    help="Filters of the first block (the next have twice and four times as many); from scratch only.",
+    type=click.Choice(["digitpred-cnn", "digitpred-gate"]),
+    help="The files' name: the reader, or the gate that refuses what is not a digit (served beside the reader).",
 )
 def train_command(
     data_dir,
@@ -118,7 +110,6 @@ def train_command(
     extra_weight,
     init,
     name,
-    width,
 ):
     """Train the CNN (needs the [train] extra), holding out the last 10,000 digits."""
     try:
@@ -144,7 +135,6 @@ def train_command(
         extra_weight=extra_weight,
         init=init,
         name=name,
-        width=width,
         log=click.echo,
     )
     click.echo(

@@ -88,7 +88,6 @@ def model_card():
     return render_template(
         "web/model.html",
         meta=state["metadata"],
-        second=state["second_metadata"],
         gate=state["gate_metadata"],
         sha256=ml.file_sha256(),
         backend=state["backend"],
