@@ -125,3 +125,15 @@ def test_evaluate_reads_a_page_set(runner, tmp_path):
     result = runner.invoke(args=["evaluate", str(tmp_path / "pages")])
     assert result.exit_code == 0, result.output
     assert "pages [all]:" in result.output and "of their lines read exactly" in result.output
+
+
+def test_a_digit_broken_into_two_halves_one_over_the_other_is_one_line():
+    """The halves of a 1 drawn in two strokes, nearly touching, stay on one line; the line below stays apart."""
+    from digitpred.ml.lines import _chain
+    from digitpred.ml.segment import Group
+
+    top, bottom = Group([1], 100, 108, 40, 72, 1.0), Group([2], 98, 106, 75, 110, 1.0)
+    below = [Group([3 + i], 60 + 40 * i, 90 + 40 * i, 170, 240, 1.0) for i in range(3)]
+    lines = _chain([top, bottom, *below])
+    assert len(lines) == 2
+    assert {id(g) for g in lines[0]} == {id(top), id(bottom)}

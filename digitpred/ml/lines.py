@@ -1,12 +1,12 @@
 """A page of numbers -> each number on it, line by line, top to bottom, left to right.
 
 The ink's connected strokes (segment.strokes) are chained into lines, tallest first: a stroke joins the nearest
-line whose nearest stroke, sideways, shares its rows or its baseline (so a line may slant, need not start at the
+line whose nearest strokes, sideways, share its rows or its baseline (so a line may slant, need not start at the
 left edge, and may hold a small number beside a big one), and lines side by side on the same rows are one; a
-small piece stacked close over or under a stroke goes with its line; a "line" of small pieces right beside
-another line's digits folds into it. A line splits into numbers where
-a gap is wider than its digits are tall. Each number is then cut out, with only its own strokes, and read as a row
-(segment.read_row): its digits, points and minus sign.
+piece stacked close over or under a stroke (small, or nearly touching it) goes with its line; a "line" of small
+pieces right beside another line's digits folds into it. A line splits into numbers where a gap is wider than its
+digits are tall. Each number is then cut out, with only its own strokes, and read as a row (segment.read_row): its
+digits, points and minus sign.
 """
 
 from __future__ import annotations
@@ -58,23 +58,29 @@ def _chain(pieces: list[Group]) -> list[list[Group]]:
     for s in sorted(pieces, key=lambda s: -s.height):
         best, best_score, best_gap = None, 0.0, 0
         for line in lines:
-            # The stroke of the line nearest to this one, horizontally: a slanting line is followed locally.
-            near = min(line, key=lambda o: max(0, o.x0 - s.x1, s.x0 - o.x1))
-            gap = max(0, near.x0 - s.x1, s.x0 - near.x1)
+            # The strokes of the line nearest to this one, horizontally (within half its height of the nearest):
+            # a slanting line is followed locally.
+            gaps = [max(0, o.x0 - s.x1, s.x0 - o.x1) for o in line]
+            gap = min(gaps)
             height = float(np.median([o.height for o in line]))
-            # Sharing rows with it, or sitting on the same baseline: a small number beside a big one.
-            score = max(_shared(near, s), 1 - abs(near.y1 - s.y1) / max(near.height, s.height))
+            # Sharing rows with one of them, or sitting on the same baseline: a small number beside a big one.
+            score = max(
+                max(_shared(o, s), 1 - abs(o.y1 - s.y1) / max(o.height, s.height))
+                for o, g in zip(line, gaps, strict=True)
+                if g <= gap + 0.5 * s.height
+            )
             # Of the lines it could join, the nearest: two numbers apart on one line are two lines until
             # merged, and a stroke between them belongs to the one beside it.
             if score >= SHARE and gap <= JOIN_GAP * height and (best is None or gap < best_gap):
                 best, best_score, best_gap = line, score, gap
-            # A small piece stacked on a stroke of the line, close to it: the bar of a 5 above its body, a broken
-            # stroke. (A digit of the line above is no piece: it is as tall as those of its own line.)
+            # A piece stacked on a stroke of the line, close to it: the bar of a 5 above its body, a broken stroke.
+            # Small beside it, or nearly touching it: a 1 broken in two halves, one over the other. (A digit of
+            # the line above is no piece: it is as tall as those of its own line, and a line's height away.)
             for o in line:
                 columns = min(o.x1, s.x1) - max(o.x0, s.x0)
                 apart = max(0, o.y0 - s.y1, s.y0 - o.y1)
-                small = s.height <= 0.5 * o.height
-                if small and columns >= 0.5 * (s.x1 - s.x0) and apart <= 0.3 * o.height and 0.99 > best_score:
+                piece = s.height <= 0.5 * o.height or apart <= 0.25 * min(s.height, o.height)
+                if piece and columns >= 0.5 * (s.x1 - s.x0) and apart <= 0.3 * o.height and 0.99 > best_score:
                     best, best_score, best_gap = line, 0.99, -1
         if best is None:
             lines.append([s])
