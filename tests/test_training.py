@@ -82,7 +82,12 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
     # 150 training digits, plus 20 of them redrawn as canvas strokes, 10 as scans, 5 as photos and 8 in other
     # hands, and 8 things that are not digits (a redrawn digit can vanish); the 50 held out are never used.
     assert 191 <= meta["training"]["digits"] <= 201 and meta["validation"]["digits"] == 50
-    assert len(list((tmp_path / "cache").glob("rendered-20-*.npz"))) == 1
+    from digitpred.training.rendered import renders_digest
+
+    # Named by the code that made them too: other synth or preprocessing code would render afresh.
+    assert [p.name for p in (tmp_path / "cache").glob("rendered-20-*.npz")] == [
+        f"rendered-20-seed1-of150-{renders_digest()}.npz"
+    ]
     assert len(list((tmp_path / "cache").glob("rendered-scan-10-*.npz"))) == 1
     assert len(list((tmp_path / "cache").glob("rendered-photo-5-*.npz"))) == 1
     negatives = np.load(next((tmp_path / "cache").glob("rendered-negatives-8-*.npz")))

@@ -4,6 +4,7 @@ pipeline makes of such inputs. Made from training digits only; the evaluation se
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 from pathlib import Path
 
@@ -16,6 +17,19 @@ from digitpred.ml.service import prepare
 from digitpred.synth import negatives, styles
 from digitpred.synth.evalsets import photo, scan, tiny
 from digitpred.synth.render import Stroke, draw, place
+
+
+def renders_digest() -> str:
+    """A short digest of the code that makes the renders (the synth makers, this module, decoding and
+    preprocessing): part of a cache file's name, so that a change to any of it renders afresh instead of
+    training on what older code made."""
+    root = Path(__file__).resolve().parents[1]
+    files = [*sorted((root / "synth").glob("*.py")), root / "ml" / "decode.py", root / "ml" / "preprocess.py"]
+    digest = hashlib.sha256()
+    for path in [*files, Path(__file__).resolve()]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
 
 # Photos for training are smaller frames than the evaluation set's: the pipeline works at 512 pixels anyway.
 PHOTO_SIZES = ((480, 640), (640, 480), (600, 600))

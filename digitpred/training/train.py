@@ -138,11 +138,12 @@ def train(
     for kind, count in counts.items():
         if not count:
             continue
-        from digitpred.training.rendered import render_set
+        from digitpred.training.rendered import render_set, renders_digest
 
         pick = np.random.default_rng(seed).choice(len(x_train_raw), min(count, len(x_train_raw)), replace=False)
         stem = "rendered" if kind == "canvas" else f"rendered-{kind}"
-        cache = Path(cache_dir) / f"{stem}-{len(pick)}-seed{seed}-of{len(x_train_raw)}.npz" if cache_dir else None
+        cached = f"{stem}-{len(pick)}-seed{seed}-of{len(x_train_raw)}-{renders_digest()}.npz"
+        cache = Path(cache_dir) / cached if cache_dir else None
         xr, yr = render_set(x_train_raw[pick], y_train_raw[pick], seed, cache, kind=kind)
         log(f"added {len(xr)} training digits redrawn as {kind} images and preprocessed")
         x_train = np.concatenate([x_train, xr[..., None]])
