@@ -18,7 +18,7 @@ from PIL import Image
 
 from digitpred.ml.errors import TooManyDigits
 from digitpred.ml.preprocess import Options, ink_map
-from digitpred.ml.segment import Group, strokes
+from digitpred.ml.segment import Group, scaled_box, strokes
 
 # A stroke joins a line when it shares this much of the smaller one's height with the line's nearest stroke.
 SHARE = 0.35
@@ -160,7 +160,7 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
     labels, found_strokes = strokes(ink)
     heaviest = max(s.mass for s in found_strokes)
     kept = [s for s in found_strokes if s.mass >= SPECK * heaviest]
-    sx, sy = img.width / ink.shape[1], img.height / ink.shape[0]
+    scale = (img.width / ink.shape[1], img.height / ink.shape[0])
     found: list[Found] = []
     for index, line in enumerate(_chain(kept)):
         for number in _numbers(line):
@@ -172,8 +172,8 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
             own = np.isin(labels[y0:y1, x0:x1], [label for s in number for label in s.labels])
             # Its own strokes only, dark on white: a neighbouring line's tail is not part of it.
             crop = np.where(own, 255 - np.round(ink[y0:y1, x0:x1] * 255), 255).astype(np.uint8)
-            box = (int(x0 * sx), int(y0 * sy), max(1, round((x1 - x0) * sx)), max(1, round((y1 - y0) * sy)))
-            found.append(Found(Image.fromarray(crop, mode="L"), box, index, (sx, sy)))
+            box = scaled_box((x0, y0, x1 - x0, y1 - y0), scale)
+            found.append(Found(Image.fromarray(crop, mode="L"), box, index, scale))
     if len(found) > MAX_NUMBERS:
         raise TooManyDigits(f"The image holds {len(found)} numbers; at most {MAX_NUMBERS} are read.")
     return found

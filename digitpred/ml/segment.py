@@ -160,6 +160,20 @@ class _Cut:
         return 0.0 if self.path is None else float(self.path.mean())
 
 
+def scaled_box(
+    box: tuple[int, int, int, int], scale: tuple[float, float], offset: tuple[int, int] = (0, 0)
+) -> tuple[int, int, int, int]:
+    """A box (x, y, w, h) in another image's pixels: offset + box × scale, at least a pixel a side. Rows are read
+    on a smaller ink map, and a page's numbers are read from crops of it."""
+    x, y, w, h = box
+    return (
+        int(offset[0] + x * scale[0]),
+        int(offset[1] + y * scale[1]),
+        max(1, round(w * scale[0])),
+        max(1, round(h * scale[1])),
+    )
+
+
 def _overlap(a: Group, b: Group) -> int:
     return min(a.x1, b.x1) - max(a.x0, b.x0)
 
@@ -634,22 +648,19 @@ def read_row(img: Image.Image, options: Options | None = None, score: Scorer | N
     options = options or Options()
     prepared = _prepare(img, options)
     ink = prepared.ink
-    sx, sy = img.width / ink.shape[1], img.height / ink.shape[0]
-
-    def scaled(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-        x, y, w, h = box
-        return int(x * sx), int(y * sy), max(1, round(w * sx)), max(1, round(h * sy))
-
-    marks = [Mark(kind, scaled((g.x0, g.y0, g.width, g.height))) for kind, g in prepared.marks]
+    scale = (img.width / ink.shape[1], img.height / ink.shape[0])
+    marks = [Mark(kind, scaled_box((g.x0, g.y0, g.width, g.height), scale)) for kind, g in prepared.marks]
     quick = _settled(prepared, score) if score is not None and prepared.groups else None
     if quick is not None:
         fields, boxes, probs = quick
-        pieces = [Piece(f, scaled(b), p) for f, b, p in zip(fields, boxes, probs, strict=True)]
+        pieces = [Piece(f, scaled_box(b, scale), p) for f, b, p in zip(fields, boxes, probs, strict=True)]
     else:
         c = _candidates(prepared)
         probs = np.asarray(score(c.fields), dtype=np.float64) if score is not None else None
         chosen = _choose(c, probs)
-        pieces = [Piece(c.fields[k], scaled(c.boxes[k]), probs[k] if probs is not None else None) for k in chosen]
+        pieces = [
+            Piece(c.fields[k], scaled_box(c.boxes[k], scale), probs[k] if probs is not None else None) for k in chosen
+        ]
     if len(pieces) > MAX_DIGITS:
         raise TooManyDigits(f"The image holds {len(pieces)} digits; at most {MAX_DIGITS} are read.")
     return Row(pieces, marks)

@@ -18,7 +18,7 @@ from digitpred.ml.errors import DigitpredError, InvalidMode, ModelNotReady, NoDi
 from digitpred.ml.lines import find_numbers
 from digitpred.ml.model import NOT_A_DIGIT, Model, ModelHolder
 from digitpred.ml.preprocess import Options, preprocess
-from digitpred.ml.segment import Mark, Row, read_row
+from digitpred.ml.segment import Mark, Row, read_row, scaled_box
 
 # What an image can be read as: one digit, a number written in a row, or every number on a page, line by line.
 # The first is the default.
@@ -209,24 +209,14 @@ def _number_from_row(
     row: Row, settings: Settings, offset: tuple[int, int] = (0, 0), scale: tuple[float, float] = (1.0, 1.0)
 ) -> NumberReading:
     """A segmented row as a NumberReading, its boxes moved into the page's pixels (offset + box × scale)."""
-
-    def moved(box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-        x, y, w, h = box
-        return (
-            int(offset[0] + x * scale[0]),
-            int(offset[1] + y * scale[1]),
-            max(1, round(w * scale[0])),
-            max(1, round(h * scale[1])),
-        )
-
     fields = np.stack([p.field for p in row.pieces])
     answers = predictions(fields, np.stack([p.probabilities for p in row.pieces]), settings)
-    boxed = [(p, moved(piece.box)) for p, piece in zip(answers, row.pieces, strict=True)]
+    boxed = [(p, scaled_box(piece.box, scale, offset)) for p, piece in zip(answers, row.pieces, strict=True)]
     digits = [(p, box) for p, box in boxed if not p.refused(settings)]
     if not digits:
         refused = max((p for p, _ in boxed), key=lambda p: p.confidence)
         raise refused.refusal() if boxed else NoDigit()
-    signs = [Mark(m.kind, moved(m.box)) for m in row.marks]
+    signs = [Mark(m.kind, scaled_box(m.box, scale, offset)) for m in row.marks]
     return NumberReading(digits, [(p, box) for p, box in boxed if p.refused(settings)], signs)
 
 
