@@ -80,16 +80,13 @@ def recorder() -> Recorder | None:
 
 
 def reading(mode: str, result) -> None:
-    """One image read: a Prediction (digit) or a NumberReading."""
+    """One image read: a Prediction (digit), a NumberReading or a LinesReading."""
     rec = recorder()
     if rec is None:
         return
     rec.predictions.labels(mode).inc()
-    if hasattr(result, "digit"):
-        digits = [result.digit]
-    else:  # a number, or a page of them
-        numbers = [r for r, _, _ in result.numbers] if hasattr(result, "numbers") else [result]
-        digits = [p.digit for number in numbers for p, _ in number.digits]
+    # A number, or a page of them, counts each of its digits.
+    digits = [result.digit] if hasattr(result, "digit") else [p.digit for p, _ in result.digits]
     for digit in digits:
         rec.digits.labels(mode, str(digit)).inc()
 

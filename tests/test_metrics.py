@@ -61,6 +61,14 @@ def test_requests_predictions_refusals_and_batches(client):
     assert value(text, "digitpred_batch_size_count") == 1 and value(text, "digitpred_batch_size_sum") == 2
 
 
+def test_a_page_counts_each_digit_of_its_numbers(client):
+    png = resource("canvas-7.png")
+    assert client.post("/api/predict?mode=lines", data=png, content_type="image/png").status_code == 200
+    text = scrape(client)
+    assert value(text, "digitpred_predictions_total", mode="lines") == 1
+    assert value(text, "digitpred_digits_read_total", mode="lines", digit="3") >= 1  # the fake model reads 3s
+
+
 def test_unknown_paths_share_one_route_label(client):
     for path in ("/api/a", "/api/b", "/nothing"):
         client.get(path)

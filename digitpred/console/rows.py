@@ -15,11 +15,8 @@ FORMATS = ("table", "csv", "jsonl")
 
 
 def row(name: str, page: int | None, result: Prediction | NumberReading | LinesReading) -> dict:
-    if isinstance(result, Prediction):
-        uncertain = result.uncertain
-    else:  # a number, or a page of numbers (mode lines: its answer has " / " between lines)
-        numbers = [r for r, _, _ in result.numbers] if isinstance(result, LinesReading) else [result]
-        uncertain = any(p.uncertain for number in numbers for p, _ in number.digits)
+    # A number, or a page of numbers (mode lines: its answer has " / " between lines), is unsure in any digit.
+    uncertain = result.uncertain if isinstance(result, Prediction) else any(p.uncertain for p, _ in result.digits)
     return {
         "file": name,
         "page": page,

@@ -235,11 +235,16 @@ class LinesReading:
         return " / ".join(" ".join(numbers) for numbers in lines.values())
 
     @property
+    def digits(self) -> list[tuple[Prediction, tuple[int, int, int, int]]]:
+        """Every digit read on the page with its box, as NumberReading.digits: number by number."""
+        return [digit for reading, _, _ in self.numbers for digit in reading.digits]
+
+    @property
     def confidence(self) -> float:
         return float(np.prod([r.confidence for r, _, _ in self.numbers]))
 
     def input_png(self) -> bytes:
-        return field_png(np.hstack([p.field for r, _, _ in self.numbers for p, _ in r.digits]))
+        return field_png(np.hstack([p.field for p, _ in self.digits]))
 
     def to_dict(self) -> dict:
         lines = []
