@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +20,11 @@ from digitpred.synth.evalsets import photo, scan, tiny
 from digitpred.synth.render import Stroke, draw, place
 
 
+@cache
 def renders_digest() -> str:
     """A short digest of the code that makes the renders (the synth makers, this module, decoding and
     preprocessing): part of a cache file's name, so that a change to any of it renders afresh instead of
-    training on what older code made."""
+    training on what older code made. Read once a process: the code does not change while it trains."""
     root = Path(__file__).resolve().parents[1]
     files = [*sorted((root / "synth").glob("*.py")), root / "ml" / "decode.py", root / "ml" / "preprocess.py"]
     digest = hashlib.sha256()
