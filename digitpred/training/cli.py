@@ -91,6 +91,13 @@ def _validation_size_option(help: str):
     type=click.Choice(["digitpred-cnn", "digitpred-gate"]),
     help="The files' name: the reader, or the gate that refuses what is not a digit (served beside the reader).",
 )
+@click.option(
+    "--width",
+    default=32,
+    show_default=True,
+    type=click.IntRange(8, 128),
+    help="Filters of the first block (the next have twice and four times as many); from scratch only.",
+)
 def train_command(
     data_dir,
     out_dir,
@@ -110,6 +117,7 @@ def train_command(
     extra_weight,
     init,
     name,
+    width,
 ):
     """Train the CNN (needs the [train] extra), holding out the last 10,000 digits."""
     try:
@@ -135,6 +143,7 @@ def train_command(
         extra_weight=extra_weight,
         init=init,
         name=name,
+        width=width,
         log=click.echo,
     )
     click.echo(
