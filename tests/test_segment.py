@@ -320,3 +320,22 @@ def test_a_long_comma_below_the_baseline_is_a_point(clear_digits, model):
     ImageDraw.Draw(img).line([(middle + 4, 118), (middle - 4, 172)], fill=(0, 0, 0, 255), width=12)
     reading = predict_number(png_bytes(img), model)
     assert reading.number == "8.7"
+
+
+def test_a_flag_reaching_past_its_five_joins_it(clear_digits, model):
+    """A 5 whose flag is a stroke of its own, drawn high and reaching right past the body over the gap: one 5,
+    not a 5 and a 2 or a 7 for the flag, nor a part of the digit after it."""
+    img = row([clear_digits[d] for d in (3, 5, 0)], gap=1.7)
+    grey = np.asarray(img.convert("L"))
+    ink = np.flatnonzero((grey < 128).any(axis=0))
+    starts = [ink[0], *ink[1:][np.diff(ink) > 1]]
+    ends = [*ink[:-1][np.diff(ink) > 1], ink[-1]]
+    x0, x1 = int(starts[1]), int(ends[1])  # the 5's columns
+    rows = np.flatnonzero((grey[:, x0:x1] < 128).any(axis=1))
+    d = ImageDraw.Draw(img)
+    d.rectangle([x0 - 2, rows[0] - 2, x1 + 2, rows[0] + 20], fill=(255, 255, 255, 255))  # its own flag gone
+    d.line([(x1 + 4, rows[0] - 6), (x1 + 140, rows[0] - 8)], fill=(0, 0, 0, 255), width=12)
+    number, boxes = read(img, model)
+    assert number == "350"
+    flag_end = x1 + 140
+    assert boxes[1][0] + boxes[1][2] >= flag_end and boxes[2][0] > flag_end  # the flag is the 5's, not the 0's

@@ -212,8 +212,32 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
             best.absorb(piece)
         else:
             groups.append(piece)
+    top = float(np.median([p.y0 for p in major]))
+    for piece in [p for p in minor if p in groups]:
+        _join_flag(piece, groups, top, row_height)
     groups.sort(key=lambda g: g.x0)
     return labels, groups
+
+
+def _join_flag(piece: Group, groups: list[Group], top: float, row_height: int) -> None:
+    """The flag of a 5 written as a stroke of its own may reach right, past the body, over nothing: read alone
+    it is a digit of its own, and with the body too wide for one. A flat piece level with the tops of the digits,
+    starting at the top right of the digit before it, joins that digit."""
+    flat = piece.height <= 0.25 * row_height and piece.width >= 2 * piece.height
+    if not flat or piece.y1 > top + 0.3 * row_height:
+        return
+    reach = 0.15 * row_height
+    before = [
+        g
+        for g in groups
+        if g is not piece
+        and g.height >= 0.45 * row_height
+        and piece.x0 - reach <= g.x1 <= piece.x0 + 0.3 * piece.width
+        and g.x0 < piece.x0
+    ]
+    if before:
+        max(before, key=lambda g: g.x1).absorb(piece)
+        groups.remove(piece)
 
 
 def _member(labels: np.ndarray, group: Group) -> np.ndarray:
