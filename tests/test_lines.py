@@ -137,3 +137,18 @@ def test_a_digit_broken_into_two_halves_one_over_the_other_is_one_line():
     lines = _chain([top, bottom, *below])
     assert len(lines) == 2
     assert {id(g) for g in lines[0]} == {id(top), id(bottom)}
+
+
+def test_a_small_number_just_over_a_big_one_is_a_line_of_its_own(clear_digits, model):
+    """Small digits written just above a big number are a number, not pieces of the big one's digits (the two
+    were read as one line and refused)."""
+    small = Image.open(io.BytesIO(sheet(["29"], clear_digits))).convert("L")
+    big = Image.open(io.BytesIO(sheet(["18"], clear_digits))).convert("L")
+    small = small.resize((small.width * 2 // 5, small.height * 2 // 5))
+    ink = lambda img: np.flatnonzero((np.asarray(img) < 128).any(axis=1))  # noqa: E731
+    (s0, s1), (b0, b1) = ink(small)[[0, -1]], ink(big)[[0, -1]]
+    page = Image.new("L", (big.width + 80, 600), 255)
+    page.paste(big, (40, 250 - b0))
+    # The small number's digits end a third of the big ones' height above them, over their columns.
+    page.paste(small, (100, 250 - (b1 - b0) // 3 - s1))
+    assert predict_lines(png_bytes(page), model).answer == "29 / 18"

@@ -132,11 +132,28 @@ def _fold_pieces(lines: list[list[Group]]) -> list[list[Group]]:
         near = min(((_gap(s, o), b) for s in line for b in big for o in b), key=lambda x: x[0], default=None)
         height = max(o.height for o in near[1]) if near is not None else 0
         wide = max(s.x1 for s in line) - min(s.x0 for s in line)
-        if near is not None and t <= 0.6 * height and near[0] <= 0.5 * height and wide <= FOLD_WIDTH * height:
+        if (
+            near is not None
+            and t <= 0.6 * height
+            and near[0] <= 0.5 * height
+            and wide <= FOLD_WIDTH * height
+            and not _small_number(line, near[1])
+        ):
             near[1].extend(line)
         else:
             kept.append(line)
     return kept
+
+
+def _small_number(line: list[Group], big: list[Group]) -> bool:
+    """Small digits written just above or below a line, not pieces of its digits: two or more strokes side by
+    side, none of them a flat bar, clear of the line's rows (pieces of a line's digits overlap its rows, or are
+    bars, or are one stroke)."""
+    upright = [s for s in line if s.height >= 0.5 * s.width]
+    side_by_side = any(a.x1 <= b.x0 for a in upright for b in upright)
+    box, other = _box(line), _box(big)
+    clear = max(other.y0 - box.y1, box.y0 - other.y1) >= 0.25 * box.height
+    return side_by_side and len(upright) == len(line) and clear
 
 
 def _numbers(line: list[Group]) -> list[list[Group]]:
