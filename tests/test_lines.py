@@ -139,16 +139,33 @@ def test_a_digit_broken_into_two_halves_one_over_the_other_is_one_line():
     assert {id(g) for g in lines[0]} == {id(top), id(bottom)}
 
 
+def _inked_rows(img: Image.Image) -> np.ndarray:
+    return np.flatnonzero((np.asarray(img) < 128).any(axis=1))
+
+
 def test_a_small_number_just_over_a_big_one_is_a_line_of_its_own(clear_digits, model):
     """Small digits written just above a big number are a number, not pieces of the big one's digits (the two
     were read as one line and refused)."""
     small = Image.open(io.BytesIO(sheet(["29"], clear_digits))).convert("L")
     big = Image.open(io.BytesIO(sheet(["18"], clear_digits))).convert("L")
     small = small.resize((small.width * 2 // 5, small.height * 2 // 5))
-    ink = lambda img: np.flatnonzero((np.asarray(img) < 128).any(axis=1))  # noqa: E731
-    (s0, s1), (b0, b1) = ink(small)[[0, -1]], ink(big)[[0, -1]]
+    s1 = _inked_rows(small)[-1]
+    b0, b1 = _inked_rows(big)[[0, -1]]
     page = Image.new("L", (big.width + 80, 600), 255)
     page.paste(big, (40, 250 - b0))
     # The small number's digits end a third of the big ones' height above them, over their columns.
     page.paste(small, (100, 250 - (b1 - b0) // 3 - s1))
     assert predict_lines(png_bytes(page), model).answer == "29 / 18"
+
+
+def test_the_bar_of_a_small_five_stays_with_its_small_number():
+    """A small 5 whose bar came apart, on a page of bigger numbers: the bar folds into the small number's line,
+    not into a line of its own (it was read as a 2 on a line of its own, and the 51 as 31)."""
+    from digitpred.ml.lines import _chain
+    from digitpred.ml.segment import Group
+
+    body, bar, one = Group([1], 66, 76, 17, 31, 1.0), Group([2], 75, 86, 13, 17, 1.0), Group([3], 92, 96, 14, 30, 1.0)
+    big = [Group([4 + i], 20 + 40 * i, 50 + 40 * i, 60, 95, 1.0) for i in range(3)]
+    lines = _chain([body, bar, one, *big])
+    assert len(lines) == 2
+    assert {id(g) for g in lines[0]} == {id(body), id(bar), id(one)}

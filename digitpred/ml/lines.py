@@ -126,10 +126,13 @@ def _fold_pieces(lines: list[list[Group]]) -> list[list[Group]]:
     tallest = [max(s.height for s in line) for line in lines]
     big = [line for line, t in zip(lines, tallest, strict=True) if t >= 0.5 * max(tallest)]
     kept = list(big)
-    for line, t in zip(lines, tallest, strict=True):
-        if any(line is b for b in big):
-            continue
-        near = min(((_gap(s, o), b) for s in line for b in big for o in b), key=lambda x: x[0], default=None)
+    # Smaller lines tallest first, each folding into a line kept before it: the bar of a small 5 joins its small
+    # number, not a big line far off.
+    small = sorted(
+        (pair for pair in zip(lines, tallest, strict=True) if pair[1] < 0.5 * max(tallest)), key=lambda p: -p[1]
+    )
+    for line, t in small:
+        near = min(((_gap(s, o), b) for s in line for b in kept for o in b), key=lambda x: x[0], default=None)
         height = max(o.height for o in near[1]) if near is not None else 0
         wide = max(s.x1 for s in line) - min(s.x0 for s in line)
         if (
