@@ -67,6 +67,8 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
             "10",
             "--rendered-photo",
             "5",
+            "--rendered-broken",
+            "6",
             "--rendered-styles",
             "8",
             "--rendered-negatives",
@@ -79,9 +81,10 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
     assert result.exit_code == 0, result.output
     assert "validation accuracy" in result.output
     meta = json.loads((out / "digitpred-cnn.json").read_text())
-    # 150 training digits, plus 20 of them redrawn as canvas strokes, 10 as scans, 5 as photos and 8 in other
-    # hands, and 8 things that are not digits (a redrawn digit can vanish); the 50 held out are never used.
-    assert 191 <= meta["training"]["digits"] <= 201 and meta["validation"]["digits"] == 50
+    # 150 training digits, plus 20 of them redrawn as canvas strokes, 10 as scans, 5 as photos, 6 in broken
+    # strokes and 8 in other hands, and 8 things that are not digits (a redrawn digit can vanish); the 50 held out
+    # are never used.
+    assert 197 <= meta["training"]["digits"] <= 207 and meta["validation"]["digits"] == 50
     from digitpred.training.rendered import renders_digest
 
     # Named by the code that made them too: other synth or preprocessing code would render afresh.
@@ -90,6 +93,8 @@ def test_train_command_writes_a_servable_model(runner, mnist_dir, tmp_path, held
     ]
     assert len(list((tmp_path / "cache").glob("rendered-scan-10-*.npz"))) == 1
     assert len(list((tmp_path / "cache").glob("rendered-photo-5-*.npz"))) == 1
+    broken = np.load(next((tmp_path / "cache").glob("rendered-broken-6-*.npz")))
+    assert set(broken["y"].tolist()) <= set(range(10)) and meta["training"]["rendered_broken"] == 6
     negatives = np.load(next((tmp_path / "cache").glob("rendered-negatives-8-*.npz")))
     assert set(negatives["y"].tolist()) == {10} and negatives["x"].shape[1:] == (28, 28)
     assert meta["classes"] == [*range(10), "not a digit"]

@@ -53,6 +53,7 @@ def _validation_size_option(help: str):
 @_rendered_option("--rendered-scan", "made into low-resolution scans")
 @_rendered_option("--rendered-photo", "made into phone photos of paper")
 @_rendered_option("--rendered-tiny", "scanned at a few cells a side and enlarged")
+@_rendered_option("--rendered-broken", "redrawn as canvas strokes with pen lifts (broken strokes)")
 @_rendered_option("--rendered-styles", "drawn in other hands (flagged 1s, crossed 7s, open 4s, one-stroke 5s)")
 @_rendered_option(
     "--rendered-negatives", "(letters, symbols, doodles, pairs of digits)", what="things that are not digits"
@@ -110,6 +111,7 @@ def train_command(
     rendered_scan,
     rendered_photo,
     rendered_tiny,
+    rendered_broken,
     rendered_styles,
     rendered_negatives,
     cache_dir,
@@ -136,6 +138,7 @@ def train_command(
         rendered_scan=rendered_scan,
         rendered_photo=rendered_photo,
         rendered_tiny=rendered_tiny,
+        rendered_broken=rendered_broken,
         rendered_styles=rendered_styles,
         rendered_negatives=rendered_negatives,
         cache_dir=cache_dir,

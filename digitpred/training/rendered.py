@@ -43,6 +43,14 @@ def _canvas(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return preprocess(draw(digit, Stroke(height, place(height, width, rng), width)))
 
 
+def _broken(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A canvas drawing with pen lifts: runs of the stroke left out, as in digits written in broken strokes."""
+    height = rng.uniform(40, 240)
+    width = min(rng.uniform(2, 30), height / 3)
+    stroke = Stroke(height, place(height, width, rng), width)
+    return preprocess(draw(digit, stroke, gaps=rng.uniform(0.1, 0.35), rng=rng))
+
+
 def _scan(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return prepare(scan(digit, rng)[0])
 
@@ -77,9 +85,10 @@ def _negative(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.nda
     return preprocess(negatives.negative(rng, held_out=False, digits=_PAIRS)[0])
 
 
-MAKERS = {"canvas": _canvas, "scan": _scan, "photo": _photo, "tiny": _tiny}
+MAKERS = {"canvas": _canvas, "scan": _scan, "photo": _photo, "tiny": _tiny, "broken": _broken}
 LABELLED = {"styles": _styled, "negatives": _negative}  # makers that need the label, or make their own
-KINDS = (*MAKERS, *LABELLED)  # the order sets each kind's seeds: canvas first, as before scans and photos existed
+# The order sets each kind's seeds: canvas first, as before scans and photos existed; each new kind at the end.
+KINDS = ("canvas", "scan", "photo", "tiny", "styles", "negatives", "broken")
 
 
 def _render_one(args: tuple[str, np.ndarray, int, int]) -> np.ndarray | None:

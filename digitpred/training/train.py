@@ -91,6 +91,7 @@ def train(
     rendered_scan: int = 0,
     rendered_photo: int = 0,
     rendered_tiny: int = 0,
+    rendered_broken: int = 0,
     rendered_styles: int = 0,
     rendered_negatives: int = 0,
     cache_dir: str | Path | None = None,
@@ -106,7 +107,8 @@ def train(
     `limit` trains on the first `limit` training digits only (for smoke tests). `rendered` adds that many
     training digits redrawn as canvas strokes and put through the serving pipeline (cached in cache_dir);
     `rendered_scan`, `rendered_photo` and `rendered_tiny` as many made into low-resolution scans, phone photos of
-    paper and frame-filling scans of a few cells a side; `rendered_styles` as many drawn in other hands (flagged 1s,
+    paper and frame-filling scans of a few cells a side, `rendered_broken` as many canvas drawings with pen lifts;
+    `rendered_styles` as many drawn in other hands (flagged 1s,
     crossed 7s, open 4s, ...) and `rendered_negatives` things that are not digits (class 10).
     `extra` adds every digit of those IDX folders (e.g. people's corrections, `flask export-corrections`), each counting
     `extra_weight` times as much as a training digit in the loss; none of them is held out. `init` fine-tunes that
@@ -133,6 +135,7 @@ def train(
         "scan": rendered_scan,
         "photo": rendered_photo,
         "tiny": rendered_tiny,
+        "broken": rendered_broken,
         "styles": rendered_styles,
         "negatives": rendered_negatives,
     }
@@ -212,7 +215,7 @@ def train(
             + "".join(
                 f", plus {count:,} of them redrawn as {kind} images through the serving pipeline"
                 for kind, count in counts.items()
-                if count and kind in ("canvas", "scan", "photo", "tiny")
+                if count and kind in ("canvas", "scan", "photo", "tiny", "broken")
             )
             + (f", plus {rendered_styles:,} digits drawn in other hands" if rendered_styles else "")
             + (f", plus {rendered_negatives:,} things that are not digits" if rendered_negatives else "")
@@ -222,6 +225,7 @@ def train(
             "rendered_scan": int(rendered_scan),
             "rendered_photo": int(rendered_photo),
             "rendered_tiny": int(rendered_tiny),
+            "rendered_broken": int(rendered_broken),
             "rendered_styles": int(rendered_styles),
             "rendered_negatives": int(rendered_negatives),
             "extra": {"digits": int(extra_digits), "weight": extra_weight, "sources": [str(s) for s in extra]},
