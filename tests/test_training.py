@@ -207,3 +207,12 @@ def test_a_ten_class_model_starts_an_eleven_class_one(tmp_path, heldout):
     assert after.shape == (16, 11)
     assert (after[:, :10].argmax(axis=1) == before.argmax(axis=1)).all()
     assert (after[:, 10] < after[:, :10].max(axis=1)).all()
+
+
+def test_a_fine_tune_keeps_the_width_of_the_model_it_starts_from(tmp_path):
+    """--width is for training afresh: a fine-tune builds the architecture of its --init model, whatever --width."""
+    pytest.importorskip("tensorflow", reason="training needs the [train] extra")
+    from digitpred.training.train import build_model, width_of
+
+    build_model(classes=10, width=8).save(tmp_path / "narrow.keras")
+    assert width_of(tmp_path / "narrow.keras") == 8

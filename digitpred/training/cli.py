@@ -97,7 +97,7 @@ def _validation_size_option(help: str):
     default=32,
     show_default=True,
     type=click.IntRange(8, 128),
-    help="Filters of the first block (the next have twice and four times as many); from scratch only.",
+    help="Filters of the first block (the next have twice and four times as many); --init keeps its model's.",
 )
 def train_command(
     data_dir,

@@ -60,6 +60,14 @@ def start_from(model, init: str | Path) -> None:
         target.assign(value)
 
 
+def width_of(path: str | Path) -> int:
+    """The filters of a saved model's first convolution: the `width` it was built with."""
+    import keras
+
+    model = keras.saving.load_model(path, compile=False)
+    return int(next(layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)).filters)
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -173,6 +181,8 @@ def train(
     val_ds = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(512)
 
     # The eleventh class, "not a digit", only where there are things that are not digits to learn it from.
+    if init:
+        width = width_of(init)  # a fine-tune keeps the architecture of the model it starts from
     model = build_model(classes=11 if rendered_negatives else 10, width=width)
     steps = epochs * int(np.ceil(len(x_train) / batch_size))
     if init:
