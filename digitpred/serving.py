@@ -44,6 +44,7 @@ class ML:
                 max_frames=int(app.config["MAX_FRAMES"]),
                 uncertain_below=float(app.config["UNCERTAIN_BELOW"]),
                 not_a_digit_above=float(app.config["NOT_A_DIGIT_ABOVE"]),
+                mark_not_a_digit_above=float(app.config["MARK_NOT_A_DIGIT_ABOVE"]),
                 batch_workers=max(1, int(app.config["BATCH_WORKERS"])),
             ),
         )

@@ -70,6 +70,19 @@ def test_the_setting_tunes_how_readily_it_refuses(threshold, status):
     assert rv.status_code == status
 
 
+@pytest.mark.parametrize(("threshold", "status"), [(0.85, 200), (0.5, 422)])
+def test_a_mark_in_a_row_has_a_threshold_of_its_own(threshold, status):
+    """Among the digits of a row a mark is most likely one: at 0.7 "not a digit" a lone image is refused at the
+    default NOT_A_DIGIT_ABOVE, while a row leaves its mark out only at or above MARK_NOT_A_DIGIT_ABOVE."""
+    client = app_with(ElevenClasses(not_a_digit=0.7), MARK_NOT_A_DIGIT_ABOVE=threshold).test_client()
+    alone = client.post("/api/predict", data=resource("canvas-7.png"), content_type="image/png")
+    assert alone.status_code == 422 and alone.json["error"]["code"] == "not_a_digit"
+    row = client.post("/api/predict?mode=number", data=resource("canvas-7.png"), content_type="image/png")
+    assert row.status_code == status
+    if status == 200:
+        assert row.json["number"] == "3"
+
+
 def test_a_ten_class_model_never_refuses(fake_model):
     settings = Settings(not_a_digit_above=0.0)
     assert read(resource("canvas-7.png"), "digit", fake_model, settings).digit == 3

@@ -35,7 +35,10 @@ class Settings:
     uncertain_below: float = 0.8
     # At or above this probability of "not a digit" the image is refused (422 not_a_digit): lower refuses more
     # readily. A model without that class never refuses.
-    not_a_digit_above: float = 0.85
+    not_a_digit_above: float = 0.6
+    # The same for a mark in a row of digits (number and lines modes), left out of the number at or above it:
+    # among digits a mark is most likely one, so it takes more to leave it out.
+    mark_not_a_digit_above: float = 0.85
     preprocess: Options = Options()
     # Threads a batch uses: one preprocesses while the others decode the next images (see prepare_each).
     batch_workers: int = 1
@@ -78,8 +81,10 @@ class Prediction:
             "input": self.input_data_url(),
         }
 
-    def refused(self, settings: Settings) -> bool:
-        return self.not_a_digit is not None and self.not_a_digit >= settings.not_a_digit_above
+    def refused(self, settings: Settings, in_row: bool = False) -> bool:
+        """Whether this is no digit: an image on its own, or (in_row) a mark among the digits of a row."""
+        above = settings.mark_not_a_digit_above if in_row else settings.not_a_digit_above
+        return self.not_a_digit is not None and self.not_a_digit >= above
 
     def refusal(self) -> NotADigit:
         return NotADigit(closest=self.digit, probability=self.confidence)
@@ -212,12 +217,12 @@ def _number_from_row(
     fields = np.stack([p.field for p in row.pieces])
     answers = predictions(fields, np.stack([p.probabilities for p in row.pieces]), settings)
     boxed = [(p, scaled_box(piece.box, scale, offset)) for p, piece in zip(answers, row.pieces, strict=True)]
-    digits = [(p, box) for p, box in boxed if not p.refused(settings)]
+    digits = [(p, box) for p, box in boxed if not p.refused(settings, in_row=True)]
     if not digits:
         refused = max((p for p, _ in boxed), key=lambda p: p.confidence)
         raise refused.refusal() if boxed else NoDigit()
     signs = [Mark(m.kind, scaled_box(m.box, scale, offset)) for m in row.marks]
-    return NumberReading(digits, [(p, box) for p, box in boxed if p.refused(settings)], signs)
+    return NumberReading(digits, [(p, box) for p, box in boxed if p.refused(settings, in_row=True)], signs)
 
 
 @dataclass(frozen=True)
