@@ -42,12 +42,18 @@ def build_model(classes: int = 11, width: int = 32):
     return keras.Model(inputs, outputs, name=MODEL_NAME)
 
 
-def start_from(model, init: str | Path) -> None:
-    """Copy a trained model's weights into `model`. A ten-class model's head goes into the first ten columns of
-    an eleven-class head; the not-a-digit column starts from small weights and a low bias."""
+def _loaded(init):
+    """A saved Keras model (a path), loaded; a model already loaded, as it is."""
     import keras
 
-    for target, source in zip(model.weights, keras.saving.load_model(init, compile=False).weights, strict=True):
+    return keras.saving.load_model(init, compile=False) if isinstance(init, str | Path) else init
+
+
+def start_from(model, init) -> None:
+    """Copy a trained model's weights (a path or a loaded model) into `model`. A ten-class model's head goes into
+    the first ten columns of an eleven-class head; the not-a-digit column starts from small weights and a low
+    bias."""
+    for target, source in zip(model.weights, _loaded(init).weights, strict=True):
         value = source.numpy()
         if tuple(target.shape) != value.shape and target.shape[-1] < value.shape[-1]:
             value = value[..., : target.shape[-1]]  # an eleven-class head into a ten-class one: the digits
@@ -60,12 +66,12 @@ def start_from(model, init: str | Path) -> None:
         target.assign(value)
 
 
-def width_of(path: str | Path) -> int:
-    """The filters of a saved model's first convolution: the `width` it was built with."""
+def width_of(init) -> int:
+    """The filters of a model's first convolution (a path or a loaded model): the `width` it was built with."""
     import keras
 
-    model = keras.saving.load_model(path, compile=False)
-    return int(next(layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)).filters)
+    layers = _loaded(init).layers
+    return int(next(layer for layer in layers if isinstance(layer, keras.layers.Conv2D)).filters)
 
 
 def sha256(path: Path) -> str:
@@ -181,12 +187,13 @@ def train(
     val_ds = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(512)
 
     # The eleventh class, "not a digit", only where there are things that are not digits to learn it from.
-    if init:
-        width = width_of(init)  # a fine-tune keeps the architecture of the model it starts from
+    base = _loaded(init) if init else None  # loaded once, for its width and its weights
+    if base is not None:
+        width = width_of(base)  # a fine-tune keeps the architecture of the model it starts from
     model = build_model(classes=11 if rendered_negatives else 10, width=width)
     steps = epochs * int(np.ceil(len(x_train) / batch_size))
-    if init:
-        start_from(model, init)
+    if base is not None:
+        start_from(model, base)
         log(f"fine-tuning {init}")
         schedule = keras.optimizers.schedules.CosineDecay(3e-4, decay_steps=steps)
     else:
