@@ -204,6 +204,7 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
             groups[-1].absorb(piece)
         else:
             groups.append(piece)
+    apart: set[int] = set()
     for piece in sorted(minor, key=lambda g: -g.mass):
         # A short piece joins the group it shares most of its columns with; one beside the groups stays
         # apart, and the search decides which neighbour it belongs to.
@@ -212,8 +213,9 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
             best.absorb(piece)
         else:
             groups.append(piece)
+            apart.add(id(piece))
     top = float(np.median([p.y0 for p in major]))
-    for piece in [p for p in minor if p in groups]:
+    for piece in [p for p in minor if id(p) in apart]:
         _join_flag(piece, groups, top, row_height)
     groups.sort(key=lambda g: g.x0)
     return labels, groups
@@ -237,7 +239,7 @@ def _join_flag(piece: Group, groups: list[Group], top: float, row_height: int) -
     ]
     if before:
         max(before, key=lambda g: g.x1).absorb(piece)
-        groups.remove(piece)
+        groups[:] = [g for g in groups if g is not piece]
 
 
 def _member(labels: np.ndarray, group: Group) -> np.ndarray:
