@@ -124,13 +124,11 @@ def _fold_pieces(lines: list[list[Group]]) -> list[list[Group]]:
     digits (a bar, a flag, a stroke broken where the pen lifted): it goes to that line. A small number written
     apart stays a line of its own."""
     tallest = [max(s.height for s in line) for line in lines]
-    big = [line for line, t in zip(lines, tallest, strict=True) if t >= 0.5 * max(tallest)]
-    kept = list(big)
+    big = 0.5 * max(tallest)
+    kept = [line for line, t in zip(lines, tallest, strict=True) if t >= big]
     # Smaller lines tallest first, each folding into a line kept before it: the bar of a small 5 joins its small
     # number, not a big line far off.
-    small = sorted(
-        (pair for pair in zip(lines, tallest, strict=True) if pair[1] < 0.5 * max(tallest)), key=lambda p: -p[1]
-    )
+    small = sorted(((line, t) for line, t in zip(lines, tallest, strict=True) if t < big), key=lambda p: -p[1])
     for line, t in small:
         near = min(((_gap(s, o), b) for s in line for b in kept for o in b), key=lambda x: x[0], default=None)
         height = max(o.height for o in near[1]) if near is not None else 0
