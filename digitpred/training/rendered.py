@@ -37,18 +37,21 @@ def renders_digest() -> str:
 PHOTO_SIZES = ((480, 640), (640, 480), (600, 600))
 
 
-def _canvas(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _pen(rng: np.random.Generator, widest: float) -> Stroke:
+    """A canvas drawing's size, place and pen: 40-240 px tall, a pen 2 to `widest` px wide and at most a third
+    of the height."""
     height = rng.uniform(40, 240)
-    width = min(rng.uniform(2, 40), height / 3)
-    return preprocess(draw(digit, Stroke(height, place(height, width, rng), width)))
+    width = min(rng.uniform(2, widest), height / 3)
+    return Stroke(height, place(height, width, rng), width)
+
+
+def _canvas(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return preprocess(draw(digit, _pen(rng, 40)))
 
 
 def _broken(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A canvas drawing with pen lifts: runs of the stroke left out, as in digits written in broken strokes."""
-    height = rng.uniform(40, 240)
-    width = min(rng.uniform(2, 30), height / 3)
-    stroke = Stroke(height, place(height, width, rng), width)
-    return preprocess(draw(digit, stroke, gaps=rng.uniform(0.1, 0.35), rng=rng))
+    return preprocess(draw(digit, _pen(rng, 30), gaps=rng.uniform(0.1, 0.35), rng=rng))
 
 
 def _scan(digit: np.ndarray, rng: np.random.Generator) -> np.ndarray:
