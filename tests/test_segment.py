@@ -322,6 +322,21 @@ def test_a_long_comma_below_the_baseline_is_a_point(clear_digits, model):
     assert reading.number == "8.7"
 
 
+def test_a_bit_broken_off_a_digit_beside_a_point_is_no_second_point(clear_digits, model):
+    """A dot and, just after it, a short tick broken off the next digit, both low in the gap: one point (the
+    rounder), not "1..8"."""
+    from digitpred.ml.service import predict_number
+
+    img = row([clear_digits[d] for d in (1, 8)], gap=0.6)
+    left, right = _gap_between(img)
+    d = ImageDraw.Draw(img)
+    d.ellipse([left + 12, 146, left + 24, 158], fill=(0, 0, 0, 255))  # the point, a pen wide, on the baseline
+    d.line([(right - 24, 134), (right - 28, 158)], fill=(0, 0, 0, 255), width=11)  # a tick, two pens long
+    reading = predict_number(png_bytes(img), model)
+    assert reading.number == "1.8"
+    assert [m["kind"] for m in reading.to_dict()["marks"]].count("point") == 1
+
+
 def test_a_flag_reaching_past_its_five_joins_it(clear_digits, model):
     """A 5 whose flag is a stroke of its own, drawn high and reaching right past the body over the gap: one 5,
     not a 5 and a 2 or a 7 for the flag, nor a part of the digit after it."""

@@ -325,8 +325,23 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
             and not any(o.x1 <= g.x0 for o in groups if o is not g)  # nothing before it
         ):
             found.append(("minus", g))
+    found = _one_point_per_gap(found, groups)
     taken = {id(g) for _, g in found}
     return [g for g in groups if id(g) not in taken], found
+
+
+def _one_point_per_gap(found: list[tuple[str, Group]], groups: list[Group]) -> list[tuple[str, Group]]:
+    """Two points with nothing but each other between them are never a number's: the rounder is the point, and
+    the other a bit broken off the digit beside it (an 8 drawn in broken strokes drops a dot before its loop),
+    left to the groups for the search to join."""
+    points = sorted((g for kind, g in found if kind == "point"), key=lambda g: g.x0)
+    marked = {id(g) for _, g in found}
+    dropped: set[int] = set()
+    for a, b in zip(points, points[1:], strict=False):
+        if any(id(g) not in marked and a.x1 <= (g.x0 + g.x1) / 2 <= b.x0 for g in groups):
+            continue
+        dropped.add(id(max((b, a), key=lambda g: max(g.width, g.height) / max(min(g.width, g.height), 1))))
+    return [(kind, g) for kind, g in found if id(g) not in dropped]
 
 
 def _drop_specks(groups: list[Group]) -> list[Group]:
