@@ -322,6 +322,18 @@ def test_a_long_comma_below_the_baseline_is_a_point(clear_digits, model):
     assert reading.number == "8.7"
 
 
+def test_a_comma_tucked_under_the_digit_before_it_is_a_point(clear_digits, model):
+    """A comma written in one go with the digit before it starts a few pixels under that digit's last stroke."""
+    from digitpred.ml.service import predict_number
+
+    img = row([clear_digits[d] for d in (4, 3)], gap=0.6)
+    left, _ = _gap_between(img)
+    # The comma hangs from the baseline, its columns reaching 2 pixels back under the 4's.
+    ImageDraw.Draw(img).line([(left + 7, 164), (left + 3, 196)], fill=(0, 0, 0, 255), width=12)
+    reading = predict_number(png_bytes(img), model)
+    assert reading.number == "4.3"
+
+
 def test_a_bit_broken_off_a_digit_beside_a_point_is_no_second_point(clear_digits, model):
     """A dot and, just after it, a short tick broken off the next digit, both low in the gap: one point (the
     rounder), not "1..8"."""

@@ -300,7 +300,6 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
         )
         # Clear of the digits on both sides, where the row has other loose pieces (a digit drawn in broken
         # strokes, whose last dash hangs right beside it); in a row of whole digits, not overlapping them is enough.
-        # A comma's top may tuck under the digit before it, so it need only not overlap.
         # (A minus before the first digit is no loose piece of a digit.)
         loose = sum(
             1
@@ -309,8 +308,10 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
         )
         margin = POINT_CLEARANCE * height if dot and loose else 0.0
         ahead = RIGHT_CLEARANCE * height if loose else 0.0
+        # A comma written in one go with the digit before it may start under that digit's last stroke.
+        tuck = 0.3 * w if comma and not loose else 0.0
         clear = between and (
-            g.x0 - max(o.x1 for o in left) >= margin and min(o.x0 for o in right) - g.x1 >= max(margin, ahead)
+            g.x0 - max(o.x1 for o in left) >= margin - tuck and min(o.x0 for o in right) - g.x1 >= max(margin, ahead)
         )
         if beside and between and clear and low and (dot or comma):
             found.append(("point", g))
