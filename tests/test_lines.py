@@ -169,3 +169,19 @@ def test_the_bar_of_a_small_five_stays_with_its_small_number():
     lines = _chain([body, bar, one, *big])
     assert len(lines) == 2
     assert {id(g) for g in lines[0]} == {id(body), id(bar), id(one)}
+
+
+def test_a_small_number_on_a_big_page_is_read_from_the_picture_itself(clear_digits, model):
+    """On a page the ink map shrinks fourfold, a small number is a few pixels tall there and its point is lost: each
+    number is cut again from the picture, at its own resolution."""
+    big = Image.open(io.BytesIO(sheet(["85"], clear_digits)))
+    small = Image.open(io.BytesIO(sheet(["7.6"], clear_digits)))
+    big = big.resize((big.width * 3, big.height * 3), Image.BICUBIC)
+    small = small.resize((round(small.width * 0.3), round(small.height * 0.3)), Image.BICUBIC)
+    page = Image.new("L", (2400, big.height + small.height + 200), 255)
+    page.paste(big, (100, 50))
+    page.paste(small, (1500, big.height + 100))
+    reading = predict_lines(png_bytes(page), model)
+    assert reading.answer == "85 / 7.6"
+    small_box = reading.to_dict()["lines"][1]["box"]
+    assert 1500 <= small_box[0] <= 1500 + small.width

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
-from digitpred.ml.errors import TooManyDigits
+from digitpred.ml.errors import DigitpredError, TooManyDigits
 from digitpred.ml.preprocess import Options, ink_map
 from digitpred.ml.segment import Group, scaled_box, strokes
 
@@ -35,6 +36,8 @@ MAX_NUMBERS = 40
 # Small strokes beside a line are pieces of its digits only when together they are no wider than this many of the
 # line's heights: a small number written above or below spans more.
 FOLD_WIDTH = 2.2
+# A page shrunk by more than this for its ink map has its numbers cut again from the picture itself (_sharper).
+SHARPER_FROM = 1.5
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,23 @@ def _numbers(line: list[Group]) -> list[list[Group]]:
     return numbers
 
 
+def _sharper(img: Image.Image, box: tuple[int, int, int, int], own: np.ndarray, options: Options) -> Image.Image | None:
+    """The number cut from the picture itself rather than from the page's ink map, which a big page shrinks to a
+    few hundred pixels: there a small number is a few pixels tall, its comma merges into the digit before it and
+    the gaps of a broken stroke close. Its own strokes only (the mask found on the ink map, grown by a pixel of it
+    to keep their soft edges), dark on white. None where its crop holds no ink of its own."""
+    x, y, w, h = box
+    try:
+        ink = ink_map(img.crop((x, y, x + w, y + h)), options)
+    except DigitpredError:
+        return None
+    grown = ndimage.binary_dilation(own, iterations=1)
+    mask = np.asarray(Image.fromarray(grown).resize((ink.shape[1], ink.shape[0]), Image.NEAREST))
+    if not (mask & (ink > 0)).any():
+        return None
+    return Image.fromarray(np.where(mask, 255 - np.round(ink * 255), 255).astype(np.uint8), mode="L")
+
+
 def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found]:
     """Every number on the page, top line first, left to right on each line."""
     ink = ink_map(img, options or Options())
@@ -188,9 +208,13 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
             x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
             x1, y1 = min(ink.shape[1], x1 + pad), min(ink.shape[0], y1 + pad)
             own = np.isin(labels[y0:y1, x0:x1], [label for s in number for label in s.labels])
+            box = scaled_box((x0, y0, x1 - x0, y1 - y0), scale)
+            sharp = _sharper(img, box, own, options or Options()) if max(scale) > SHARPER_FROM else None
+            if sharp is not None:
+                found.append(Found(sharp, box, index, (box[2] / sharp.width, box[3] / sharp.height)))
+                continue
             # Its own strokes only, dark on white: a neighbouring line's tail is not part of it.
             crop = np.where(own, 255 - np.round(ink[y0:y1, x0:x1] * 255), 255).astype(np.uint8)
-            box = scaled_box((x0, y0, x1 - x0, y1 - y0), scale)
             found.append(Found(Image.fromarray(crop, mode="L"), box, index, scale))
     if len(found) > MAX_NUMBERS:
         raise TooManyDigits(f"The image holds {len(found)} numbers; at most {MAX_NUMBERS} are read.")
