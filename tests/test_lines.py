@@ -185,3 +185,17 @@ def test_a_small_number_on_a_big_page_is_read_from_the_picture_itself(clear_digi
     assert reading.answer == "85 / 7.6"
     small_box = reading.to_dict()["lines"][1]["box"]
     assert 1500 <= small_box[0] <= 1500 + small.width
+
+
+def test_a_number_cut_again_from_a_huge_page_is_no_taller_than_a_drawn_one(clear_digits, model):
+    """Cutting a number again from the picture gains detail only up to the size of a drawn number: a big number on
+    a huge page is cut at a fraction of its pixels, which would cost time and memory and show nothing more."""
+    from digitpred.ml.lines import SHARP_HEIGHT, find_numbers
+
+    big = Image.open(io.BytesIO(sheet(["85"], clear_digits)))
+    big = big.resize((big.width * 5, big.height * 5), Image.BICUBIC)
+    page = Image.new("L", (3000, big.height + 400), 255)
+    page.paste(big, (200, 200))
+    found = find_numbers(page)
+    assert [f.image.height <= 2 * SHARP_HEIGHT for f in found] == [True]
+    assert predict_lines(png_bytes(page), model).answer == "85"

@@ -38,6 +38,8 @@ MAX_NUMBERS = 40
 FOLD_WIDTH = 2.2
 # A page shrunk by more than this for its ink map has its numbers cut again from the picture itself (_sharper).
 SHARPER_FROM = 1.5
+# ... to about this many pixels tall at most (a number drawn on the page's canvas is about as tall).
+SHARP_HEIGHT = 160
 
 
 @dataclass(frozen=True)
@@ -181,8 +183,13 @@ def _sharper(img: Image.Image, box: tuple[int, int, int, int], own: np.ndarray, 
     the gaps of a broken stroke close. Its own strokes only (the mask found on the ink map, grown by a pixel of it
     to keep their soft edges), dark on white. None where its crop holds no ink of its own."""
     x, y, w, h = box
+    crop = img.crop((x, y, x + w, y + h))
+    # No taller than a drawn number: more pixels cost time and memory and show no more of its strokes.
+    factor = h // SHARP_HEIGHT
+    if factor > 1 and crop.mode in ("L", "LA", "RGB", "RGBA"):
+        crop = crop.reduce(factor)
     try:
-        ink = ink_map(img.crop((x, y, x + w, y + h)), options)
+        ink = ink_map(crop, options)
     except DigitpredError:
         return None
     grown = ndimage.binary_dilation(own, iterations=1)
@@ -209,7 +216,8 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
             x1, y1 = min(ink.shape[1], x1 + pad), min(ink.shape[0], y1 + pad)
             own = np.isin(labels[y0:y1, x0:x1], [label for s in number for label in s.labels])
             box = scaled_box((x0, y0, x1 - x0, y1 - y0), scale)
-            sharp = _sharper(img, box, own, options or Options()) if max(scale) > SHARPER_FROM else None
+            shrunk = max(scale) > SHARPER_FROM and y1 - y0 < SHARP_HEIGHT / SHARPER_FROM
+            sharp = _sharper(img, box, own, options or Options()) if shrunk else None
             if sharp is not None:
                 found.append(Found(sharp, box, index, (box[2] / sharp.width, box[3] / sharp.height)))
                 continue
