@@ -196,12 +196,18 @@ def _sharper(img: Image.Image, box: tuple[int, int, int, int], own: np.ndarray, 
     mask = np.asarray(Image.fromarray(grown).resize((ink.shape[1], ink.shape[0]), Image.NEAREST))
     if not (mask & (ink > 0)).any():
         return None
-    return Image.fromarray(np.where(mask, 255 - np.round(ink * 255), 255).astype(np.uint8), mode="L")
+    return _own_strokes(ink, mask)
+
+
+def _own_strokes(ink: np.ndarray, own: np.ndarray) -> Image.Image:
+    """A number's own strokes only, dark on white: a neighbouring line's tail is not part of it."""
+    return Image.fromarray(np.where(own, 255 - np.round(ink * 255), 255).astype(np.uint8), mode="L")
 
 
 def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found]:
     """Every number on the page, top line first, left to right on each line."""
-    ink = ink_map(img, options or Options())
+    options = options or Options()
+    ink = ink_map(img, options)
     labels, found_strokes = strokes(ink)
     heaviest = max(s.mass for s in found_strokes)
     kept = [s for s in found_strokes if s.mass >= SPECK * heaviest]
@@ -217,13 +223,11 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
             own = np.isin(labels[y0:y1, x0:x1], [label for s in number for label in s.labels])
             box = scaled_box((x0, y0, x1 - x0, y1 - y0), scale)
             shrunk = max(scale) > SHARPER_FROM and y1 - y0 < SHARP_HEIGHT / SHARPER_FROM
-            sharp = _sharper(img, box, own, options or Options()) if shrunk else None
+            sharp = _sharper(img, box, own, options) if shrunk else None
             if sharp is not None:
                 found.append(Found(sharp, box, index, (box[2] / sharp.width, box[3] / sharp.height)))
-                continue
-            # Its own strokes only, dark on white: a neighbouring line's tail is not part of it.
-            crop = np.where(own, 255 - np.round(ink[y0:y1, x0:x1] * 255), 255).astype(np.uint8)
-            found.append(Found(Image.fromarray(crop, mode="L"), box, index, scale))
+            else:
+                found.append(Found(_own_strokes(ink[y0:y1, x0:x1], own), box, index, scale))
     if len(found) > MAX_NUMBERS:
         raise TooManyDigits(f"The image holds {len(found)} numbers; at most {MAX_NUMBERS} are read.")
     return found

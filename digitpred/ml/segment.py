@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from PIL import Image
@@ -338,7 +339,7 @@ def _one_point_per_gap(found: list[tuple[str, Group]], groups: list[Group]) -> l
     points = sorted((g for kind, g in found if kind == "point"), key=lambda g: g.x0)
     marked = {id(g) for _, g in found}
     dropped: set[int] = set()
-    for a, b in zip(points, points[1:], strict=False):
+    for a, b in pairwise(points):
         if any(id(g) not in marked and a.x1 <= (g.x0 + g.x1) / 2 <= b.x0 for g in groups):
             continue
         dropped.add(id(max((b, a), key=lambda g: max(g.width, g.height) / max(min(g.width, g.height), 1))))
