@@ -84,6 +84,22 @@ def test_image_modes(heldout, mode):
     assert np.abs(out - reference).mean() < (0.05 if mode == "1" else 0.02)
 
 
+@pytest.mark.parametrize("mode", ["P", "1", "I;16", "I", "CMYK", "LA"])
+def test_image_modes_of_a_picture_big_enough_to_be_shrunk_first(heldout, mode):
+    """Over twice the working size a picture is shrunk before it is made grey, by pixel averaging that some modes
+    (a palette, one bit, 16 bits) do not have: a big indexed or one-bit scan was a 500."""
+    base = draw(heldout[0][0], Stroke(900, (700, 700), 80), size=(1400, 1400)).convert("RGB")
+    reference = preprocess(base)
+    if mode == "I;16":
+        img = Image.fromarray(np.asarray(base.convert("L"), dtype=np.uint16) * 257)
+    elif mode == "I":
+        img = Image.fromarray(np.asarray(base.convert("L"), dtype=np.int32) * 1000)
+    else:
+        img = base.convert(mode)
+    out = preprocess(img)
+    assert np.abs(out - reference).mean() < (0.05 if mode == "1" else 0.02)
+
+
 def test_thin_and_thick_strokes_look_alike(heldout):
     digit = heldout[0][0]
     thin = field_of(png_bytes(draw(digit, Stroke(200, (140, 140), 2))))

@@ -18,7 +18,7 @@ from PIL import Image
 from scipy import ndimage
 
 from digitpred.ml.errors import DigitpredError, TooManyDigits
-from digitpred.ml.preprocess import Options, ink_map
+from digitpred.ml.preprocess import AVERAGED, Options, ink_map
 from digitpred.ml.segment import Group, scaled_box, strokes
 
 # A stroke joins a line when it shares this much of the smaller one's height with the line's nearest stroke.
@@ -186,7 +186,7 @@ def _sharper(img: Image.Image, box: tuple[int, int, int, int], own: np.ndarray, 
     crop = img.crop((x, y, x + w, y + h))
     # No taller than a drawn number: more pixels cost time and memory and show no more of its strokes.
     factor = h // SHARP_HEIGHT
-    if factor > 1 and crop.mode in ("L", "LA", "RGB", "RGBA"):
+    if factor > 1 and crop.mode in AVERAGED:
         crop = crop.reduce(factor)
     try:
         ink = ink_map(crop, options)

@@ -18,6 +18,8 @@ from digitpred.ml.errors import ImageTooLarge, InvalidImage, NoDigit
 
 # Largest side the ink search works at: more pixels only cost time.
 WORK_SIDE = 512
+# The modes Pillow can shrink by averaging pixels (Image.reduce), each band a level: a palette's indices are not.
+AVERAGED = frozenset({"L", "LA", "La", "RGB", "RGBA", "RGBa", "RGBX", "CMYK", "YCbCr", "I", "F"})
 # Side at which the stroke width is measured and corrected (4× the 20-pixel box).
 STROKE_SIDE = 80
 BOX = 20
@@ -115,6 +117,9 @@ def work_grey(img: Image.Image) -> np.ndarray:
     low-resolution scan blown up by pixel repetition) is enlarged smoothly instead: its stair-stepped edges
     would otherwise be read as the shape of the strokes."""
     if max(img.size) > 2 * WORK_SIDE:
+        if img.mode not in AVERAGED:
+            # No pixel averaging for a palette, one bit or 16 bits: grey first, at full size, then shrunk.
+            return np.asarray(_shrink(Image.fromarray(to_grey(img)), WORK_SIDE))
         return to_grey(_shrink(img, WORK_SIDE))
     grey = to_grey(img)
     side = block_side(grey)
