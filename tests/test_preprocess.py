@@ -70,17 +70,20 @@ def test_exif_orientation_is_applied():
     assert raw.size == (500, 400)
 
 
+def in_mode(base: Image.Image, mode: str) -> Image.Image:
+    """An RGB picture in another mode; 16- and 32-bit grey scaled to their own range."""
+    if mode == "I;16":
+        return Image.fromarray(np.asarray(base.convert("L"), dtype=np.uint16) * 257)
+    if mode == "I":
+        return Image.fromarray(np.asarray(base.convert("L"), dtype=np.int32) * 1000)
+    return base.convert(mode)
+
+
 @pytest.mark.parametrize("mode", ["L", "P", "CMYK", "I;16", "I", "LA", "1"])
 def test_image_modes(heldout, mode):
     base = draw(heldout[0][0], Stroke(180, (140, 140), 16)).convert("RGB")
     reference = preprocess(base)
-    if mode == "I;16":
-        img = Image.fromarray(np.asarray(base.convert("L"), dtype=np.uint16) * 257)
-    elif mode == "I":
-        img = Image.fromarray(np.asarray(base.convert("L"), dtype=np.int32) * 1000)
-    else:
-        img = base.convert(mode)
-    out = preprocess(img)
+    out = preprocess(in_mode(base, mode))
     assert np.abs(out - reference).mean() < (0.05 if mode == "1" else 0.02)
 
 
@@ -90,13 +93,7 @@ def test_image_modes_of_a_picture_big_enough_to_be_shrunk_first(heldout, mode):
     (a palette, one bit, 16 bits) do not have: a big indexed or one-bit scan was a 500."""
     base = draw(heldout[0][0], Stroke(900, (700, 700), 80), size=(1400, 1400)).convert("RGB")
     reference = preprocess(base)
-    if mode == "I;16":
-        img = Image.fromarray(np.asarray(base.convert("L"), dtype=np.uint16) * 257)
-    elif mode == "I":
-        img = Image.fromarray(np.asarray(base.convert("L"), dtype=np.int32) * 1000)
-    else:
-        img = base.convert(mode)
-    out = preprocess(img)
+    out = preprocess(in_mode(base, mode))
     assert np.abs(out - reference).mean() < (0.05 if mode == "1" else 0.02)
 
 
