@@ -199,3 +199,22 @@ def test_a_number_cut_again_from_a_huge_page_is_no_taller_than_a_drawn_one(clear
     found = find_numbers(page)
     assert [f.image.height <= 2 * SHARP_HEIGHT for f in found] == [True]
     assert predict_lines(png_bytes(page), model).answer == "85"
+
+
+def test_the_point_of_a_small_number_beside_big_digits_is_kept(clear_digits, model):
+    """On the page, a small number's point weighs under SPECK of a big digit's stroke and is left out of the lines
+    as a speck; the number's own reading still gets it, and tells it from a speck against its own digits."""
+    from digitpred.ml.lines import SPECK
+    from digitpred.ml.preprocess import Options, ink_map
+    from digitpred.ml.segment import strokes
+
+    big = Image.open(io.BytesIO(sheet(["88"], clear_digits)))
+    small = Image.open(io.BytesIO(sheet(["7.6"], clear_digits)))
+    big = big.resize((big.width * 4, big.height * 4), Image.BICUBIC)
+    small = small.resize((round(small.width * 0.4), round(small.height * 0.4)), Image.BICUBIC)
+    page = Image.new("L", (1600, big.height + small.height + 150), 255)
+    page.paste(big, (50, 50))
+    page.paste(small, (1500 - small.width, big.height + 80))
+    masses = sorted(s.mass for s in strokes(ink_map(page, Options()))[1])
+    assert masses[0] < SPECK * masses[-1]  # the point is a speck beside the big digits
+    assert predict_lines(png_bytes(page), model).answer == "88 / 7.6"

@@ -5,8 +5,8 @@ line whose nearest strokes, sideways, share its rows or its baseline (so a line 
 left edge, and may hold a small number beside a big one), and lines side by side on the same rows are one; a
 piece stacked close over or under a stroke (small, or nearly touching it) goes with its line; a "line" of small
 pieces right beside another line's digits folds into it. A line splits into numbers where a gap is wider than its
-digits are tall. Each number is then cut out, with only its own strokes, and read as a row (segment.read_row): its
-digits, points and minus sign.
+digits are tall. Each number is then cut out, with only its own strokes and the specks among them, and read as a
+row (segment.read_row): its digits, points and minus sign.
 """
 
 from __future__ import annotations
@@ -211,6 +211,9 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
     labels, found_strokes = strokes(ink)
     heaviest = max(s.mass for s in found_strokes)
     kept = [s for s in found_strokes if s.mass >= SPECK * heaviest]
+    # Specks are left out of the lines, not out of the numbers: one inside a number's box may be its point, too
+    # light beside the page's big digits (the number's reading tells points from specks against its own digits).
+    specks = [label for s in found_strokes if s.mass < SPECK * heaviest for label in s.labels]
     scale = (img.width / ink.shape[1], img.height / ink.shape[0])
     found: list[Found] = []
     for index, line in enumerate(_chain(kept)):
@@ -220,7 +223,7 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
             pad = max(2, (y1 - y0) // 4)
             x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
             x1, y1 = min(ink.shape[1], x1 + pad), min(ink.shape[0], y1 + pad)
-            own = np.isin(labels[y0:y1, x0:x1], [label for s in number for label in s.labels])
+            own = np.isin(labels[y0:y1, x0:x1], [label for s in number for label in s.labels] + specks)
             box = scaled_box((x0, y0, x1 - x0, y1 - y0), scale)
             shrunk = max(scale) > SHARPER_FROM and y1 - y0 < SHARP_HEIGHT / SHARPER_FROM
             sharp = _sharper(img, box, own, options) if shrunk else None
