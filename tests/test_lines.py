@@ -72,6 +72,12 @@ def test_slanted_lines(clear_digits, model):
     assert predict_lines(sheet(["85", "2910"], clear_digits, slant=3.0), model).answer == "85 / 2910"
 
 
+def test_a_point_on_a_slanted_line_is_low_against_the_digits_beside_it(clear_digits, model):
+    """On a line falling to the right the point after the 5 sits higher than the row's median baseline; against
+    the 5 and the 0 beside it, it is on the baseline."""
+    assert predict_lines(sheet(["5.08"], clear_digits, slant=-7.0), model).answer == "5.08"
+
+
 def test_a_blank_page_is_no_digit(model):
     with pytest.raises(NoDigit):
         predict_lines(png_bytes(Image.new("L", (400, 300), 255)), model)

@@ -290,14 +290,17 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
         left = [o for o in big if (o.x0 + o.x1) / 2 < cx]
         right = [o for o in big if (o.x0 + o.x1) / 2 > cx]
         between = bool(left and right)
-        low = g.y0 >= top + 0.5 * height and cy >= top + 0.65 * height and g.y1 <= bottom + 0.5 * height
+        # Low against the digits beside it: a slanted row's baseline rises or falls from one digit to the next.
+        near_top, near_bottom = _level(cx, digits, top, bottom)
+        near = near_bottom - near_top
+        low = g.y0 >= near_top + 0.5 * near and cy >= near_top + 0.65 * near and g.y1 <= near_bottom + 0.5 * near
         # A dot of the pen: solid, a few pen widths at most (a small digit drawn with the same pen is open and
         # more strokes across). A comma: a short tick down from the baseline, one pen wide.
         dot = max(w, h) <= min(0.35 * height, 2.5 * pen) and min(w, h) >= 0.75 * pen and _filled(labels, g) >= 0.4
         comma = (
             w <= min(h / 1.3, 2.0 * pen)
             and 0.8 * pen <= h <= min(0.65 * height, 4.5 * pen)
-            and g.y1 >= bottom - 0.15 * height
+            and g.y1 >= near_bottom - 0.15 * height
         )
         # Clear of the digits on both sides, where the row has other loose pieces (a digit drawn in broken
         # strokes, whose last dash hangs right beside it); in a row of whole digits, not overlapping them is enough.
@@ -330,6 +333,18 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
     found = _one_point_per_gap(found, groups)
     taken = {id(g) for _, g in found}
     return [g for g in groups if id(g) not in taken], found
+
+
+def _level(x: float, digits: list[Group], top: float, bottom: float) -> tuple[float, float]:
+    """The row's top and baseline at column x: drawn from the nearest digit on either side to the other (the row's
+    median where there is none on a side)."""
+    left = max((d for d in digits if (d.x0 + d.x1) / 2 <= x), key=lambda d: d.x0 + d.x1, default=None)
+    right = min((d for d in digits if (d.x0 + d.x1) / 2 > x), key=lambda d: d.x0 + d.x1, default=None)
+    if left is None or right is None:
+        return top, bottom
+    a, b = (left.x0 + left.x1) / 2, (right.x0 + right.x1) / 2
+    t = (x - a) / max(b - a, 1.0)
+    return left.y0 + t * (right.y0 - left.y0), left.y1 + t * (right.y1 - left.y1)
 
 
 def _one_point_per_gap(found: list[tuple[str, Group]], groups: list[Group]) -> list[tuple[str, Group]]:
