@@ -349,9 +349,11 @@ def test_a_bit_broken_off_a_digit_beside_a_point_is_no_second_point(clear_digits
     assert [m["kind"] for m in reading.to_dict()["marks"]].count("point") == 1
 
 
-def test_a_flag_reaching_past_its_five_joins_it(clear_digits, model):
+@pytest.mark.parametrize(("pen", "fall"), [(12, 2), (26, 10)])
+def test_a_flag_reaching_past_its_five_joins_it(clear_digits, model, pen, fall):
     """A 5 whose flag is a stroke of its own, drawn high and reaching right past the body over the gap: one 5,
-    not a 5 and a 2 or a 7 for the flag, nor a part of the digit after it."""
+    not a 5 and a 2 or a 7 for the flag, nor a part of the digit after it. Also with a thick pen, the flag falling
+    a little: a third of the digit's height tall, and still flat."""
     img = row([clear_digits[d] for d in (3, 5, 0)], gap=1.7)
     grey = np.asarray(img.convert("L"))
     ink = np.flatnonzero((grey < 128).any(axis=0))
@@ -361,7 +363,7 @@ def test_a_flag_reaching_past_its_five_joins_it(clear_digits, model):
     rows = np.flatnonzero((grey[:, x0:x1] < 128).any(axis=1))
     d = ImageDraw.Draw(img)
     d.rectangle([x0 - 2, rows[0] - 2, x1 + 2, rows[0] + 20], fill=(255, 255, 255, 255))  # its own flag gone
-    d.line([(x1 + 4, rows[0] - 6), (x1 + 140, rows[0] - 8)], fill=(0, 0, 0, 255), width=12)
+    d.line([(x1 + 4, rows[0] - 6), (x1 + 140, rows[0] - 6 + fall)], fill=(0, 0, 0, 255), width=pen)
     number, boxes = read(img, model)
     assert number == "350"
     flag_end = x1 + 140

@@ -226,7 +226,7 @@ def _join_flag(piece: Group, groups: list[Group], top: float, row_height: int) -
     """The flag of a 5 written as a stroke of its own may reach right, past the body, over nothing: read alone
     it is a digit of its own, and with the body too wide for one. A flat piece level with the tops of the digits,
     starting at the top right of the digit before it, joins that digit."""
-    flat = piece.height <= 0.25 * row_height and piece.width >= 2 * piece.height
+    flat = piece.height <= 0.35 * row_height and piece.width >= 2 * piece.height
     if not flat or piece.y1 > top + 0.3 * row_height:
         return
     reach = 0.15 * row_height
