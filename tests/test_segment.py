@@ -290,6 +290,23 @@ def test_points_and_a_minus_sign_are_read(clear_digits, model, text, seed):
     assert kinds == ["minus" if c == "-" else "point" if c == "." else "digit" for c in text]
 
 
+@pytest.mark.parametrize(("pen", "length"), [(14, 30), (18, 30), (22, 40)])
+def test_a_short_minus_of_a_thick_pen_is_a_minus(clear_digits, model, pen, length):
+    """A minus drawn short with a thick pen is barely twice as wide as tall, but its stroke is flat: it was
+    dropped ("-305" read 305)."""
+    from digitpred.ml.service import predict_number
+
+    drawn = row([clear_digits[d] for d in (3, 0, 5)], pen=pen)
+    img = Image.new("RGB", (drawn.width + 70, drawn.height), "white")
+    img.paste(drawn, (70, 0), mask=drawn.getchannel("A"))
+    grey = np.asarray(img.convert("L"))
+    rows = np.flatnonzero((grey < 128).any(axis=1))
+    first = int(np.flatnonzero((grey < 128).any(axis=0))[0])
+    middle = (rows[0] + rows[-1]) / 2
+    ImageDraw.Draw(img).line([(first - 12 - length, middle), (first - 12, middle)], fill="black", width=pen)
+    assert predict_number(png_bytes(img), model).number == "-305"
+
+
 def test_specks_and_bars_of_digits_are_not_points_or_signs(clear_digits, model):
     from digitpred.ml.service import predict_number
 

@@ -324,7 +324,7 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
             and g.x1 <= first + 0.1 * w
             and first - g.x1 <= 1.2 * height
             and 0.25 * height <= w <= 1.2 * height
-            and h <= 0.45 * w
+            and (h <= 0.45 * w or h - pen <= 0.45 * (w - pen))  # flat, or its stroke is: a short bar of a thick pen
             and h <= 0.3 * height
             and top + 0.15 * height <= cy <= top + 0.8 * height
             and not any(o.x1 <= g.x0 for o in groups if o is not g)  # nothing before it
