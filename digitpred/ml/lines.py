@@ -33,6 +33,9 @@ NUMBER_GAP = 1.3
 # broken strokes, weighs well under 1% of a big digit; each row's reading drops its own specks (segment.py).
 SPECK = 0.003
 MAX_NUMBERS = 40
+# A page with more specks than this is grainy (a noisy scan, a dusty photo): its specks all stay out of its numbers.
+# Drawn, photographed and scanned tuning pages have at most four.
+NOISY_FROM = 10
 # Small strokes beside a line are pieces of its digits only when together they are no wider than this many of the
 # line's heights: a small number written above or below spans more.
 FOLD_WIDTH = 2.2
@@ -213,7 +216,9 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
     kept = [s for s in found_strokes if s.mass >= SPECK * heaviest]
     # Specks are left out of the lines, not out of the numbers: one inside a number's box may be its point, too
     # light beside the page's big digits (the number's reading tells points from specks against its own digits).
-    specks = [label for s in found_strokes if s.mass < SPECK * heaviest for label in s.labels]
+    # Unless the page is grainy: then they are noise, which would only muddle the numbers' reading.
+    specks = [s for s in found_strokes if s.mass < SPECK * heaviest]
+    given = [label for s in specks for label in s.labels] if len(specks) <= NOISY_FROM else []
     scale = (img.width / ink.shape[1], img.height / ink.shape[0])
     found: list[Found] = []
     for index, line in enumerate(_chain(kept)):
@@ -223,7 +228,7 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
             pad = max(2, (y1 - y0) // 4)
             x0, y0 = max(0, x0 - pad), max(0, y0 - pad)
             x1, y1 = min(ink.shape[1], x1 + pad), min(ink.shape[0], y1 + pad)
-            own = np.isin(labels[y0:y1, x0:x1], [label for s in number for label in s.labels] + specks)
+            own = np.isin(labels[y0:y1, x0:x1], [label for s in number for label in s.labels] + given)
             box = scaled_box((x0, y0, x1 - x0, y1 - y0), scale)
             shrunk = max(scale) > SHARPER_FROM and y1 - y0 < SHARP_HEIGHT / SHARPER_FROM
             sharp = _sharper(img, box, own, options) if shrunk else None
