@@ -197,7 +197,10 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
     row_height = max(p.height for p in pieces)
     # Tall pieces are digits or most of one; short ones are bars, halves, dots and broken bits of them.
     major = sorted((p for p in pieces if p.height >= 0.45 * row_height), key=lambda g: g.x0)
-    minor = [p for p in pieces if p.height < 0.45 * row_height]
+    # Specks far smaller than the pen are no part of any digit, point or sign (grain of a scan, dust): out before
+    # they join a digit's group and stretch its box.
+    pen = float(np.median([_stroke(ink, labels, p) for p in major]))
+    minor = [p for p in pieces if p.height < 0.45 * row_height and max(p.width, p.height) >= 0.5 * pen]
     groups: list[Group] = []
     for piece in major:
         # Most of the narrower one's columns shared: the same digit.
