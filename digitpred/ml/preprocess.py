@@ -399,12 +399,15 @@ def _without_specks(
     y0, y1 = min(s.start for s in ys), max(s.stop for s in ys)
     x0, x1 = min(s.start for s in xs), max(s.stop for s in xs)
     my, mx = (y1 - y0) // 8 + 1, (x1 - x0) // 8 + 1
+    # Grain (a noisy scan, dust on a photo) is far smaller than the pen: no piece of the digit.
+    pen = stroke_width(np.concatenate([[False], big])[labels].astype(np.float32))
     keep = big.copy()
     for i, sl in enumerate(slices):
         if not keep[i]:
             # A small piece inside (or touching) the digit's box is part of it: a dot, a broken stroke.
             cy, cx = (sl[0].start + sl[0].stop) / 2, (sl[1].start + sl[1].stop) / 2
-            keep[i] = y0 - my <= cy <= y1 + my and x0 - mx <= cx <= x1 + mx
+            size = max(sl[0].stop - sl[0].start, sl[1].stop - sl[1].start)
+            keep[i] = y0 - my <= cy <= y1 + my and x0 - mx <= cx <= x1 + mx and size >= 0.5 * pen
     kept = [sl for sl, k in zip(slices, keep, strict=True) if k]
     # Work in the kept pieces' box, widened by the rim: the rest of the picture is background.
     h, w = ink.shape
