@@ -177,20 +177,27 @@ def test_the_bar_of_a_small_five_stays_with_its_small_number():
     assert {id(g) for g in lines[0]} == {id(body), id(bar), id(one)}
 
 
+def big_and_small(clear_digits, big: str, grow: int, shrink: float, width: int, at: int) -> tuple[Image.Image, int]:
+    """A page with a big number (`grow` times its drawn size) over a small one (`shrink` times), the small one
+    starting `at` pixels from the left: the page and the small number's width."""
+    large = Image.open(io.BytesIO(sheet([big], clear_digits)))
+    small = Image.open(io.BytesIO(sheet(["7.6"], clear_digits)))
+    large = large.resize((large.width * grow, large.height * grow), Image.BICUBIC)
+    small = small.resize((round(small.width * shrink), round(small.height * shrink)), Image.BICUBIC)
+    page = Image.new("L", (width, large.height + small.height + 200), 255)
+    page.paste(large, (100, 50))
+    page.paste(small, (at, large.height + 100))
+    return page, small.width
+
+
 def test_a_small_number_on_a_big_page_is_read_from_the_picture_itself(clear_digits, model):
     """On a page the ink map shrinks fourfold, a small number is a few pixels tall there and its point is lost: each
     number is cut again from the picture, at its own resolution."""
-    big = Image.open(io.BytesIO(sheet(["85"], clear_digits)))
-    small = Image.open(io.BytesIO(sheet(["7.6"], clear_digits)))
-    big = big.resize((big.width * 3, big.height * 3), Image.BICUBIC)
-    small = small.resize((round(small.width * 0.3), round(small.height * 0.3)), Image.BICUBIC)
-    page = Image.new("L", (2400, big.height + small.height + 200), 255)
-    page.paste(big, (100, 50))
-    page.paste(small, (1500, big.height + 100))
+    page, small_width = big_and_small(clear_digits, "85", 3, 0.3, 2400, 1500)
     reading = predict_lines(png_bytes(page), model)
     assert reading.answer == "85 / 7.6"
     small_box = reading.to_dict()["lines"][1]["box"]
-    assert 1500 <= small_box[0] <= 1500 + small.width
+    assert 1500 <= small_box[0] <= 1500 + small_width
 
 
 def test_a_number_cut_again_from_a_huge_page_is_no_taller_than_a_drawn_one(clear_digits, model):
@@ -214,13 +221,7 @@ def test_the_point_of_a_small_number_beside_big_digits_is_kept(clear_digits, mod
     from digitpred.ml.preprocess import Options, ink_map
     from digitpred.ml.segment import strokes
 
-    big = Image.open(io.BytesIO(sheet(["88"], clear_digits)))
-    small = Image.open(io.BytesIO(sheet(["7.6"], clear_digits)))
-    big = big.resize((big.width * 4, big.height * 4), Image.BICUBIC)
-    small = small.resize((round(small.width * 0.4), round(small.height * 0.4)), Image.BICUBIC)
-    page = Image.new("L", (1600, big.height + small.height + 150), 255)
-    page.paste(big, (50, 50))
-    page.paste(small, (1500 - small.width, big.height + 80))
+    page, _ = big_and_small(clear_digits, "88", 4, 0.4, 1600, 1250)
     masses = sorted(s.mass for s in strokes(ink_map(page, Options()))[1])
     assert masses[0] < SPECK * masses[-1]  # the point is a speck beside the big digits
     assert predict_lines(png_bytes(page), model).answer == "88 / 7.6"
