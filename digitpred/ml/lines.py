@@ -19,7 +19,7 @@ from scipy import ndimage
 
 from digitpred.ml.errors import DigitpredError, TooManyDigits
 from digitpred.ml.preprocess import AVERAGED, Options, ink_map
-from digitpred.ml.segment import Group, scaled_box, strokes
+from digitpred.ml.segment import Group, pen_width, scaled_box, strokes
 
 # A stroke joins a line when it shares this much of the smaller one's height with the line's nearest stroke.
 SHARE = 0.35
@@ -216,9 +216,16 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
     kept = [s for s in found_strokes if s.mass >= SPECK * heaviest]
     # Specks are left out of the lines, not out of the numbers: one inside a number's box may be its point, too
     # light beside the page's big digits (the number's reading tells points from specks against its own digits).
-    # Unless the page is grainy: then they are noise, which would only muddle the numbers' reading.
     specks = [s for s in found_strokes if s.mass < SPECK * heaviest]
-    given = [label for s in specks for label in s.labels] if len(specks) <= NOISY_FROM else []
+    given = [label for s in specks for label in s.labels]
+    if len(specks) > NOISY_FROM:
+        # A grainy page (a noisy scan, dust on a photo): its specks are noise, which would only muddle the numbers'
+        # reading, and clumps of them smaller than the pen would be read as numbers of their own. What is under a
+        # pen wide joins no line; a number takes back what of it, over half a pen, lies among its strokes: a point.
+        pen = float(np.median([pen_width(ink, labels, s) for s in kept if s.mass >= 0.1 * heaviest]))
+        small = [s for s in kept if max(s.width, s.height) < 0.8 * pen]
+        given = [label for s in small if max(s.width, s.height) >= 0.5 * pen for label in s.labels]
+        kept = [s for s in kept if max(s.width, s.height) >= 0.8 * pen]
     scale = (img.width / ink.shape[1], img.height / ink.shape[0])
     found: list[Found] = []
     for index, line in enumerate(_chain(kept)):

@@ -199,7 +199,7 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
     major = sorted((p for p in pieces if p.height >= 0.45 * row_height), key=lambda g: g.x0)
     # Specks far smaller than the pen are no part of any digit, point or sign (grain of a scan, dust): out before
     # they join a digit's group and stretch its box.
-    pen = float(np.median([_stroke(ink, labels, p) for p in major]))
+    pen = float(np.median([pen_width(ink, labels, p) for p in major]))
     minor = [p for p in pieces if p.height < 0.45 * row_height and max(p.width, p.height) >= 0.5 * pen]
     groups: list[Group] = []
     for piece in major:
@@ -251,7 +251,7 @@ def _member(labels: np.ndarray, group: Group) -> np.ndarray:
     return np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
 
 
-def _stroke(ink: np.ndarray, labels: np.ndarray, group: Group) -> float:
+def pen_width(ink: np.ndarray, labels: np.ndarray, group: Group) -> float:
     """A group's pen width: twice its area over its outline, as for a long thin stroke."""
     mask = _member(labels, group)
     area = float(mask.sum())
@@ -279,7 +279,7 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
     top, bottom = float(np.median([d.y0 for d in digits])), float(np.median([d.y1 for d in digits]))
     # A long comma is as tall as half a digit, but no digit of the row starts that far down.
     digits = [d for d in digits if not (d.y0 >= top + 0.45 * height and d.height <= 0.7 * height)]
-    pen = float(np.median([_stroke(ink, labels, d) for d in digits]))
+    pen = float(np.median([pen_width(ink, labels, d) for d in digits]))
     first = min(d.x0 for d in digits)
     found: list[tuple[str, Group]] = []
     for g in groups:
