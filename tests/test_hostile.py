@@ -238,3 +238,23 @@ def test_still_serving_after_the_corpus(client):
     assert client.get("/api/health").json["status"] == "ok"
     rv = client.post("/api/predict", data=PNG, content_type="image/png")
     assert rv.status_code == 200 and rv.json["digit"] == 7
+
+
+@pytest.mark.parametrize("mode", ["number", "lines"])
+def test_a_picture_of_grain_is_no_number(client, mode):
+    """Thousands of specks and nothing else (a texture, a noisy blank scan) are no number: refused at once as more
+    separate marks than a number or a page of numbers has. The search and the chaining of lines grow with the
+    marks' count (as its square for lines): they read such a picture as 111111 after ten seconds, and refused it
+    as 2,275 numbers after thirty."""
+    import numpy as np
+    from PIL import Image
+
+    grain = np.full((600, 600), 255, np.uint8)
+    rng = np.random.default_rng(0)
+    for y, x in zip(rng.integers(0, 597, 3000), rng.integers(0, 597, 3000), strict=True):
+        grain[y : y + 2, x : x + 2] = 0
+    buffer = io.BytesIO()
+    Image.fromarray(grain).save(buffer, format="PNG")
+    rv = client.post(f"/api/predict?mode={mode}", data=buffer.getvalue(), content_type="image/png")
+    assert error_of(rv) == (422, "too_many_digits")
+    assert "separate marks" in rv.json["error"]["message"]

@@ -33,6 +33,9 @@ NUMBER_GAP = 1.3
 # broken strokes, weighs well under 1% of a big digit; each row's reading drops its own specks (segment.py).
 SPECK = 0.003
 MAX_NUMBERS = 40
+# Strokes on a page of MAX_NUMBERS numbers, with room for broken ones: more are no page of numbers (grain, a
+# texture, a page of text), refused before chaining them into lines, which takes time growing with their square.
+MAX_STROKES = 10 * MAX_NUMBERS
 # A page with more specks than this is grainy (a noisy scan, a dusty photo): its specks all stay out of its numbers.
 # Drawn, photographed and scanned tuning pages have at most four.
 NOISY_FROM = 10
@@ -226,6 +229,8 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
         small = [s for s in kept if max(s.width, s.height) < 0.8 * pen]
         given = [label for s in small if max(s.width, s.height) >= 0.5 * pen for label in s.labels]
         kept = [s for s in kept if max(s.width, s.height) >= 0.8 * pen]
+    if len(kept) > MAX_STROKES:
+        raise TooManyDigits(f"The image holds {len(kept)} separate marks: more than a page of {MAX_NUMBERS} numbers.")
     scale = (img.width / ink.shape[1], img.height / ink.shape[0])
     found: list[Found] = []
     for index, line in enumerate(_chain(kept)):

@@ -29,6 +29,9 @@ from digitpred.ml.shapes import misfit
 Scorer = Callable[[np.ndarray], np.ndarray]
 
 MAX_DIGITS = 12
+# A number of MAX_DIGITS digits, each drawn in a few strokes at most: more separate marks than this are no number
+# (grain, a texture, a page of writing), and are refused before the search, which they would keep busy for seconds.
+MAX_GROUPS = 4 * MAX_DIGITS
 # log(width / height) of each class's ink box: mean and spread over 20,000 MNIST training digits
 # (ink above 60 of 255; the first 20,000 of the training split); the prior on a candidate's shape for the class
 # it is read as.
@@ -197,6 +200,8 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
     row_height = max(p.height for p in pieces)
     # Tall pieces are digits or most of one; short ones are bars, halves, dots and broken bits of them.
     major = sorted((p for p in pieces if p.height >= 0.45 * row_height), key=lambda g: g.x0)
+    if len(major) > MAX_GROUPS:
+        raise _too_many_marks(len(major))
     # Specks far smaller than the pen are no part of any digit, point or sign (grain of a scan, dust): out before
     # they join a digit's group and stretch its box.
     pen = float(np.median([pen_width(ink, labels, p) for p in major]))
@@ -222,7 +227,13 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
     for piece in [p for p in minor if id(p) in apart]:
         _join_flag(piece, groups, top, row_height)
     groups.sort(key=lambda g: g.x0)
+    if len(groups) > MAX_GROUPS:
+        raise _too_many_marks(len(groups))
     return labels, groups
+
+
+def _too_many_marks(count: int) -> TooManyDigits:
+    return TooManyDigits(f"The image holds {count} separate marks; a number has at most {MAX_DIGITS} digits.")
 
 
 def _join_flag(piece: Group, groups: list[Group], top: float, row_height: int) -> None:
