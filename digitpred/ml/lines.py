@@ -225,7 +225,7 @@ def find_numbers(img: Image.Image, options: Options | None = None) -> list[Found
         # A grainy page (a noisy scan, dust on a photo): its specks are noise, which would only muddle the numbers'
         # reading, and clumps of them smaller than the pen would be read as numbers of their own. What is under a
         # pen wide joins no line; a number takes back what of it, over half a pen, lies among its strokes: a point.
-        pen = float(np.median([pen_width(ink, labels, s) for s in kept if s.mass >= 0.1 * heaviest]))
+        pen = float(np.median([pen_width(labels, s) for s in kept if s.mass >= 0.1 * heaviest]))
         small = [s for s in kept if max(s.width, s.height) < 0.8 * pen]
         given = [label for s in small if max(s.width, s.height) >= 0.5 * pen for label in s.labels]
         kept = [s for s in kept if max(s.width, s.height) >= 0.8 * pen]

@@ -23,7 +23,7 @@ from scipy import ndimage
 
 from digitpred.ml.errors import NoDigit, TooManyDigits
 from digitpred.ml.model import NOT_A_DIGIT
-from digitpred.ml.preprocess import Options, ink_map, to_field, with_rim
+from digitpred.ml.preprocess import Options, ink_map, stroke_width, to_field, with_rim
 from digitpred.ml.shapes import misfit
 
 Scorer = Callable[[np.ndarray], np.ndarray]
@@ -204,7 +204,7 @@ def _groups(ink: np.ndarray) -> tuple[np.ndarray, list[Group]]:
         raise _too_many_marks(len(major))
     # Specks far smaller than the pen are no part of any digit, point or sign (grain of a scan, dust): out before
     # they join a digit's group and stretch its box.
-    pen = float(np.median([pen_width(ink, labels, p) for p in major]))
+    pen = float(np.median([pen_width(labels, p) for p in major]))
     minor = [p for p in pieces if p.height < 0.45 * row_height and max(p.width, p.height) >= 0.5 * pen]
     groups: list[Group] = []
     for piece in major:
@@ -262,12 +262,9 @@ def _member(labels: np.ndarray, group: Group) -> np.ndarray:
     return np.isin(labels[group.y0 : group.y1, group.x0 : group.x1], group.labels)
 
 
-def pen_width(ink: np.ndarray, labels: np.ndarray, group: Group) -> float:
-    """A group's pen width: twice its area over its outline, as for a long thin stroke."""
-    mask = _member(labels, group)
-    area = float(mask.sum())
-    outline = area - float(ndimage.binary_erosion(mask).sum())
-    return 2.0 * area / max(outline, 1.0)
+def pen_width(labels: np.ndarray, group: Group) -> float:
+    """A group's pen width: the stroke width (preprocess.stroke_width) of its own ink."""
+    return stroke_width(_member(labels, group).astype(np.float32))
 
 
 def _filled(labels: np.ndarray, group: Group) -> float:
@@ -290,7 +287,7 @@ def _marks(groups: list[Group], ink: np.ndarray, labels: np.ndarray) -> tuple[li
     top, bottom = float(np.median([d.y0 for d in digits])), float(np.median([d.y1 for d in digits]))
     # A long comma is as tall as half a digit, but no digit of the row starts that far down.
     digits = [d for d in digits if not (d.y0 >= top + 0.45 * height and d.height <= 0.7 * height)]
-    pen = float(np.median([pen_width(ink, labels, d) for d in digits]))
+    pen = float(np.median([pen_width(labels, d) for d in digits]))
     first = min(d.x0 for d in digits)
     found: list[tuple[str, Group]] = []
     for g in groups:
